@@ -1,0 +1,45 @@
+"""Safeguarding alerts: raised at once, sent to the child's IRO, never switched off."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from storage.audit import record
+from storage.models import Alert, Invitation, Staff, utcnow
+from storage.outbox import enqueue
+
+ALERT_TEXT = (
+    "Have Your Say: a safeguarding alert was raised for review {review_ref} ({role}). "
+    "Please log in to see it now: {url}"
+)
+
+
+def raise_alert(session: Session, invitation: Invitation, *, question_key: str | None, reason: str,
+                categories: str | None, excerpt: str | None, now: datetime | None = None,
+                public_base_url: str | None = None) -> Alert:
+    """Store an alert and queue its notification to the child's IRO (email and SMS).
+
+    The notification names the review, never the child's words: those are only on the
+    dashboard, behind the IRO's login.
+    """
+    now = now or utcnow()
+    review = invitation.review
+    alert = Alert(invitation_id=invitation.id, review_id=review.id, question_key=question_key, reason=reason,
+                  categories=categories, excerpt=excerpt, status="open", raised_at=now)
+    session.add(alert)
+    session.flush()
+    record(session, None, "alert_raised", "alert", alert.id, review_ref=review.review_ref)
+    iro = session.get(Staff, review.iro_id) if review.iro_id else None
+    email = iro.email if iro else review.iro_email
+    base = (public_base_url or "").rstrip("/")
+    body = ALERT_TEXT.format(review_ref=review.review_ref, role=invitation.role,
+                             url=f"{base}/dashboard/alerts/{alert.id}")
+    if email:
+        enqueue(session, channel="email", to=email, body=body, dedupe_key=f"alert:{alert.id}:email",
+                purpose="alert", payload={"subject": f"Safeguarding alert: review {review.review_ref}"})
+    if iro is not None and iro.phone:
+        enqueue(session, channel="sms", to=iro.phone, body=body, dedupe_key=f"alert:{alert.id}:sms",
+                purpose="alert")
+    return alert

@@ -1,0 +1,146 @@
+"""Record answers from any channel once, keep the invitation's status, screen for harm.
+
+SMS, Telegram, the web form and paper keying all store answers through ``save_answers``,
+so an answer is stored once per question whatever mix of channels a respondent uses,
+and every answer passes the safeguarding screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from storage.alerts import raise_alert
+from storage.lifecycle import set_status
+from storage.models import Alert, Answer, Invitation, utcnow
+from storage.upsert import insert_ignore, upsert
+from surveys.engine import Respondent, answer_signals, is_received
+from surveys.forms import get_form
+from surveys.safeguarding import screen
+from surveys.schema import FormDefinition, Question
+
+AnswerValue = str | int | list[str]
+
+
+def respondent_for(invitation: Invitation) -> Respondent:
+    """The engine's view of who is answering (role, review type, age, language)."""
+    review = invitation.review
+    return Respondent(role=invitation.role, review_type=review.review_type, age=review.child_age,
+                      language=invitation.language or "en")
+
+
+def form_of(invitation: Invitation) -> FormDefinition:
+    """The form this invitation asks."""
+    return get_form(invitation.form_id)
+
+
+def to_columns(question: Question, value: AnswerValue) -> dict[str, Any]:
+    """How a canonical answer value is stored (text, number or joined keys)."""
+    if question.type == "text":
+        return {"value": None, "value_num": None, "free_text": str(value)}
+    if question.type == "scale":
+        return {"value": str(int(value)), "value_num": int(value), "free_text": None}
+    if question.type in ("multi", "feelings"):
+        items = [value] if isinstance(value, str) else list(value)
+        return {"value": ";".join(items), "value_num": None, "free_text": None}
+    return {"value": str(value), "value_num": None, "free_text": None}
+
+
+def from_row(question: Question | None, row: Answer) -> AnswerValue | None:
+    """The canonical value of a stored answer (None for a skipped question)."""
+    if row.skipped:
+        return None
+    if question is not None and question.type == "text":
+        return row.free_text
+    if question is not None and question.type == "scale":
+        return row.value_num
+    if question is not None and question.type in ("multi", "feelings"):
+        return [v for v in (row.value or "").split(";") if v]
+    return row.value
+
+
+def answers_of(session: Session, invitation: Invitation) -> dict[str, AnswerValue]:
+    """Every answered (not skipped) question of an invitation, as canonical values."""
+    questions = {q.key: q for q in form_of(invitation).questions}
+    rows = session.scalars(select(Answer).where(Answer.invitation_id == invitation.id)).all()
+    values = {row.question_key: from_row(questions.get(row.question_key), row) for row in rows}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass
+class Saved:
+    """What ``save_answers`` did."""
+
+    recorded: list[str] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    received: bool = False
+    status: str = "pending"
+
+
+def save_answers(session: Session, invitation: Invitation, answers: Mapping[str, AnswerValue], *,
+                 channel: str, skipped: Iterable[str] = (), cleared: Iterable[str] = (),
+                 finished: bool = False, raw_text: str | None = None, raw_question: str | None = None,
+                 now: datetime | None = None) -> Saved:
+    """Store answers (one row per question, updated on change), update status, raise alerts.
+
+    ``raw_text`` is what the respondent typed when it was not itself stored as a free-text
+    answer (a reply to a yes/no question, an unparsed reply): it is screened too, because a
+    child may answer any question with a disclosure.
+    """
+    now = now or utcnow()
+    form = form_of(invitation)
+    questions = {q.key: q for q in form.questions}
+    result = Saved()
+    screened_texts: set[str] = set()
+    for key, value in answers.items():
+        question = questions.get(key)
+        if question is None:
+            raise KeyError(f"form {form.id} has no question {key!r}")
+        columns = to_columns(question, value)
+        upsert(session, Answer, {"invitation_id": invitation.id, "question_key": key, "skipped": False,
+                                 "channel": channel, "answered_at": now, **columns},
+               ["invitation_id", "question_key"], ["value", "value_num", "free_text", "skipped", "channel",
+                                                   "answered_at"])
+        result.recorded.append(key)
+        if question.type == "text":
+            screened_texts.add(str(value))
+            result.alerts.extend(_screen_text(session, invitation, key, str(value), now))
+        elif answer_signals(question, value):
+            result.alerts.append(raise_alert(session, invitation, question_key=key,
+                                             reason=f"answer to {key} signals danger", categories="answer_signal",
+                                             excerpt=None, now=now))
+    for key in skipped:
+        if key in questions:
+            insert_ignore(session, Answer, {"invitation_id": invitation.id, "question_key": key, "skipped": True,
+                                            "channel": channel, "answered_at": now}, ["invitation_id", "question_key"])
+    cleared = [k for k in cleared if k not in answers]
+    if cleared:
+        session.execute(delete(Answer).where(Answer.invitation_id == invitation.id, Answer.question_key.in_(cleared)))
+    if raw_text and raw_text.strip() and raw_text not in screened_texts:
+        result.alerts.extend(_screen_text(session, invitation, raw_question, raw_text, now))
+    session.flush()
+    current = answers_of(session, invitation)
+    result.received = is_received(form, respondent_for(invitation), current)
+    invitation.received = result.received
+    if current or skipped:
+        set_status(session, invitation, "opened", now=now)
+    if finished:
+        set_status(session, invitation, "completed", now=now)
+    elif current:
+        set_status(session, invitation, "partial", now=now)
+    result.status = invitation.status
+    return result
+
+
+def _screen_text(session: Session, invitation: Invitation, question_key: str | None, text: str,
+                 now: datetime) -> list[Alert]:
+    found = screen(text)
+    if not found.flagged:
+        return []
+    return [raise_alert(session, invitation, question_key=question_key, reason="; ".join(found.reasons)[:200],
+                        categories=";".join(found.categories)[:200], excerpt=text, now=now)]

@@ -1,0 +1,143 @@
+"""The ``haveyoursay`` console command: a Flask CLI group over the app factory."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from storage.staff import StaffError, add_staff, new_api_token
+
+
+def _db():
+    return current_app.extensions["db"]
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations."""
+    _db().upgrade(revision)
+    click.echo(f"database at {revision}: {_db().engine.url.render_as_string(hide_password=True)}")
+
+
+@click.group("surveys")
+def surveys_group() -> None:
+    """Form definitions."""
+
+
+@surveys_group.command("check")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+def surveys_check(directory: str | None) -> None:
+    """Validate every form file; print each problem with its file and question."""
+    from pathlib import Path
+
+    from surveys.forms import FORMS_DIR, check_forms
+
+    forms, problems = check_forms(Path(directory) if directory else FORMS_DIR)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in the form files")
+    for form in forms:
+        click.echo(f"ok  {form.id} v{form.version}: {len(form.questions)} questions ({form.phase}; "
+                   f"{', '.join(form.roles)}; {', '.join(form.review_types)})")
+
+
+@click.group("staff")
+def staff_group() -> None:
+    """Staff accounts."""
+
+
+@staff_group.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "manager", "iro"]), required=True)
+@click.option("--password", help="Set this password (prompted for when omitted and interactive).")
+@click.option("--name", "display_name")
+@click.option("--phone", help="Mobile for safeguarding alert texts.")
+@with_appcontext
+def staff_add(email: str, role: str, password: str | None, display_name: str | None, phone: str | None) -> None:
+    """Create a staff account or change its role."""
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with _db().session() as session:
+            staff = add_staff(session, email, role, password, display_name, phone)
+            click.echo(f"{staff.email}: {staff.role}")
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@staff_group.command("token")
+@click.argument("email")
+@with_appcontext
+def staff_token(email: str) -> None:
+    """Print a new API token for that account (shown once; only its hash is kept)."""
+    try:
+        with _db().session() as session:
+            click.echo(new_api_token(session, email))
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set up the database and sample data, then exit.")
+@with_appcontext
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Create the database, load a sample year, start the server and print the URLs."""
+    from storage.demo import DEMO_LOGINS, load_demo
+
+    app = current_app._get_current_object()
+    _db().upgrade()
+    with _db().session() as session:
+        summary = load_demo(session, app.config["HYS"])
+    base = f"http://{host}:{port}"
+    click.echo(f"Sample data: {summary}")
+    click.echo(f"Dashboard:  {base}/dashboard/")
+    click.echo(f"Login:      {base}/login")
+    for email, password, role in DEMO_LOGINS:
+        click.echo(f"  {role:8} {email} / {password}")
+    for label, path in summary.get("links", []):
+        click.echo(f"{label}: {base}{path}")
+    if no_serve:
+        return
+    click.echo(f"Serving on {base} (Ctrl+C to stop)", err=False)
+    sys.stdout.flush()
+    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the command groups to the app's CLI."""
+    for command in (db_group, surveys_group, staff_group, demo):
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from web import create_app
+
+    return create_app()
+
+
+cli = FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False,
+                 help="Have Your Say: consultation and feedback for IRO services.")
+
+
+def main() -> None:
+    """Entry point of the ``haveyoursay`` console script."""
+    from config import ConfigError
+
+    try:
+        cli.main(prog_name="haveyoursay")
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
