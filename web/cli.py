@@ -36,12 +36,15 @@ def surveys_group() -> None:
 
 @surveys_group.command("check")
 @click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
-def surveys_check(directory: str | None) -> None:
+@click.option("--dir", "dir_option", type=click.Path(exists=True, file_okay=False),
+              help="Folder of form files to check (default: the shipped surveys/forms).")
+def surveys_check(directory: str | None, dir_option: str | None) -> None:
     """Validate every form file; print each problem with its file and question."""
     from pathlib import Path
 
     from surveys.forms import FORMS_DIR, check_forms
 
+    directory = dir_option or directory
     forms, problems = check_forms(Path(directory) if directory else FORMS_DIR)
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
