@@ -52,6 +52,9 @@ class Choice:
         """Copy any choice-like object (or a dict from an outbox payload) into a Choice."""
         if isinstance(choice, Choice):
             return choice
+        if isinstance(choice, (list, tuple)):
+            value, label, emoji = (list(choice) + [None, None])[:3]
+            return cls(str(value), str(label if label is not None else value), emoji)
         if isinstance(choice, Mapping):
             return cls(str(choice["value"]), str(choice.get("label", choice["value"])), choice.get("emoji"))
         return cls(str(choice.value), str(getattr(choice, "label", choice.value)), getattr(choice, "emoji", None))
@@ -98,12 +101,15 @@ class OutboundMessage:
     def from_outbox(cls, to: str, text: str, payload: Mapping[str, Any] | None = None) -> OutboundMessage:
         """Rebuild a message from an outbox row's ``to``, ``body`` and ``payload``."""
         payload = payload or {}
+        # Other top-level keys (``subject`` from storage.alerts, ``question_key`` ...) count as meta.
+        meta = {k: v for k, v in payload.items() if k not in ("choices", "reply_to", "meta")}
+        meta.update(payload.get("meta") or {})
         return cls(
             to=to,
             text=text,
             choices=tuple(Choice.of(c) for c in payload.get("choices") or ()),
             reply_to=payload.get("reply_to"),
-            meta=dict(payload.get("meta") or {}),
+            meta=meta,
         )
 
 

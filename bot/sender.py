@@ -1,0 +1,254 @@
+"""Deliver the outbox: claim due messages, send them, retry with backoff, record the outcome.
+
+Every outbound message is a row in ``outbox`` (``storage.outbox.enqueue``). A worker
+claims due rows under a lease (PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED``;
+SQLite: one atomic ``UPDATE ... WHERE id IN (...) AND lease free``, then reads back what
+it owns), so two workers never send the same row. Temporary failures (5xx, 429,
+network) are retried with exponential backoff or after the provider's Retry-After;
+permanent ones are marked failed with the provider's code; an address the provider
+says opted out is opted out everywhere. Sends are spaced per channel
+(``SMS_PER_SECOND`` ...) within the process.
+
+Only channels that are configured are claimed: a message for an unconfigured channel
+waits in the queue until its settings exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from bot.base import OutboundMessage, PermanentSendError, TransientSendError
+from bot.channels import configured_channels, get_channel, rate_per_second
+from bot.optout import is_opted_out, opt_out_address
+from storage.db import Database
+from storage.lifecycle import set_status
+from storage.models import Invitation, OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+BACKOFF_BASE = 30.0  # seconds before the first retry; doubles each attempt
+BACKOFF_CAP = 3600.0
+MAX_RETRY_AFTER = 6 * 3600.0
+# A successful send of these moves the invitation to "sent" (the scheduler relies on it).
+SENT_PURPOSES = frozenset({"invite", "feedback_invite", "reminder"})
+FAIL_PURPOSES = frozenset({"invite", "feedback_invite"})
+STATUS_ORDER = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
+
+
+def default_worker_id() -> str:
+    """host:pid:thread, so two workers (or two threads) never share a lease name."""
+    return f"{socket.gethostname()[:24]}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before the next try after ``attempts`` failed tries."""
+    if retry_after is not None:
+        return min(max(retry_after, 1.0), MAX_RETRY_AFTER)
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+
+
+class _RateLimiter:
+    """Spaces sends per channel across the threads of this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next: dict[str, float] = {}
+
+    def wait(self, channel: str, per_second: float) -> None:
+        if per_second <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(channel, 0.0))
+            self._next[channel] = slot + 1.0 / per_second
+        if slot > now:
+            time.sleep(slot - now)
+
+
+rate_limiter = _RateLimiter()
+
+
+def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: Iterable[str],
+           only_ids: Iterable[int] | None = None) -> tuple[str, list[int]]:
+    channels = list(channels)
+    token = f"{worker_id}:{uuid.uuid4().hex[:8]}"[-64:]
+    if not channels or limit <= 0:
+        return token, []
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.status.in_(("queued", "sending")), OutboxMessage.next_attempt_at <= now,
+                  OutboxMessage.channel.in_(channels),
+                  or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    if only_ids is not None:
+        due = due.where(OutboxMessage.id.in_(list(only_ids)))
+    lease = {"locked_by": token, "locked_until": now + LEASE, "status": "sending"}
+    with db.session() as session:
+        if db.is_sqlite:
+            # BEGIN IMMEDIATE (storage.db) holds the write lock; the lease test is repeated in
+            # the UPDATE itself so the claim is one atomic statement whatever else runs.
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(due.scalar_subquery()),
+                       or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+                .values(**lease).execution_options(synchronize_session=False))
+            ids = list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.locked_by == token)
+                                       .order_by(OutboxMessage.id)))
+        else:
+            ids = list(session.scalars(due.with_for_update(skip_locked=True)))
+            if ids:
+                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**lease)
+                                .execution_options(synchronize_session=False))
+    return token, ids
+
+
+def _deliver(db: Database, config: Any, token: str, ids: list[int], now: datetime) -> dict[str, int]:
+    counts = {"claimed": len(ids), "sent": 0, "retry": 0, "failed": 0, "cancelled": 0}
+    max_attempts = int(getattr(config, "OUTBOX_MAX_ATTEMPTS", 8) or 8)
+    for row_id in ids:
+        with db.session() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.locked_by != token:
+                continue
+            if not row.to or is_opted_out(session, row.channel, row.to):
+                _release(row, "cancelled", now, error="opted out" if row.to else "no address")
+                counts["cancelled"] += 1
+                continue
+            message = OutboundMessage.from_outbox(row.to, row.body or "", row.payload)
+            name, attempts = row.channel, row.attempts
+        channel = get_channel(config, name)
+        if channel is None:  # settings changed under us: leave it queued
+            with db.session() as session:
+                row = session.get(OutboxMessage, row_id)
+                if row is not None and row.locked_by == token:
+                    _release(row, "queued", now)
+            continue
+        rate_limiter.wait(name, rate_per_second(config, name))
+        outcome: Any
+        try:
+            outcome = channel.send(message)
+        except (TransientSendError, PermanentSendError) as exc:
+            outcome = exc
+        except Exception as exc:  # noqa: BLE001 - a bug in one send must not stop the queue
+            log.exception("outbox %s: unexpected error sending on %s", row_id, name)
+            outcome = TransientSendError(f"unexpected {type(exc).__name__}")
+        with db.session() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.locked_by != token:
+                log.warning("outbox %s: lease lost while sending", row_id)
+                continue
+            row.attempts = attempts + 1
+            if isinstance(outcome, TransientSendError):
+                if row.attempts >= max_attempts:
+                    _release(row, "failed", now, error=outcome.reason, code="retries")
+                    _invitation_failed(session, row, now)
+                    counts["failed"] += 1
+                else:
+                    row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, outcome.retry_after))
+                    _release(row, "queued", now, error=outcome.reason)
+                    counts["retry"] += 1
+                log.info("outbox %s on %s: %s (attempt %d)", row_id, name, outcome.reason, row.attempts)
+            elif isinstance(outcome, PermanentSendError):
+                _release(row, "failed", now, error=outcome.reason, code=outcome.code)
+                counts["failed"] += 1
+                if outcome.opted_out:
+                    source = "provider_21610" if name == "sms" else "blocked"
+                    opt_out_address(session, name, row.to, source=source, now=now)
+                else:
+                    _invitation_failed(session, row, now)
+                log.info("outbox %s on %s failed: %s", row_id, name, outcome.reason)
+            else:
+                row.provider_id = outcome.provider_id[:64]
+                row.sent_at = now
+                _release(row, "sent", now)
+                row.last_error = None
+                counts["sent"] += 1
+                if row.purpose in SENT_PURPOSES and row.invitation_id:
+                    invitation = session.get(Invitation, row.invitation_id)
+                    if invitation is not None:
+                        set_status(session, invitation, "sent", now=now, detail=f"{row.purpose} via {name}")
+    return counts
+
+
+def _release(row: OutboxMessage, status: str, now: datetime, *, error: str | None = None,
+             code: str | None = None) -> None:
+    row.status = status
+    row.status_at = now
+    row.locked_by = None
+    row.locked_until = None
+    if error is not None:
+        row.last_error = error[:300]
+    if code is not None:
+        row.error_code = str(code)[:16]
+
+
+def _invitation_failed(session: Any, row: OutboxMessage, now: datetime) -> None:
+    if row.purpose in FAIL_PURPOSES and row.invitation_id:
+        invitation = session.get(Invitation, row.invitation_id)
+        if invitation is not None:
+            set_status(session, invitation, "failed", now=now, detail=f"{row.purpose} not delivered")
+
+
+def deliver_due(db: Database, config: Any, *, now: datetime | None = None, worker_id: str | None = None,
+                limit: int = 200) -> dict[str, int]:
+    """Claim and send up to ``limit`` due messages; counts of claimed/sent/retry/failed/cancelled."""
+    now = now or utcnow()
+    token, ids = _claim(db, now, worker_id or default_worker_id(), limit, configured_channels(config))
+    return _deliver(db, config, token, ids, now)
+
+
+def send_now(db: Database, config: Any, outbox_ids: Iterable[int], *, now: datetime | None = None,
+             worker_id: str | None = None) -> dict[str, int]:
+    """Send these queued messages straight away (a webhook's replies); what fails is retried later."""
+    outbox_ids = list(outbox_ids)
+    if not outbox_ids:
+        return {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "cancelled": 0}
+    now = now or utcnow()
+    token, ids = _claim(db, now, worker_id or default_worker_id(), len(outbox_ids), configured_channels(config),
+                        only_ids=outbox_ids)
+    return _deliver(db, config, token, ids, now)
+
+
+def run_worker(db: Database, config: Any, stop: threading.Event, interval: float = 5.0,
+               worker_id: str | None = None) -> dict[str, int]:
+    """Deliver due messages every ``interval`` seconds until ``stop`` is set; the totals."""
+    worker_id = worker_id or default_worker_id()
+    totals = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "cancelled": 0}
+    while not stop.is_set():
+        try:
+            counts = deliver_due(db, config, worker_id=worker_id)
+        except Exception:  # noqa: BLE001 - the database may be briefly away; try again next round
+            log.exception("outbox worker round failed")
+            counts = {}
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+        if counts.get("claimed", 0) == 0:
+            stop.wait(interval)
+    return totals
+
+
+def record_status(session: Any, provider_id: str, status: str, *, error_code: str | None = None,
+                  now: datetime | None = None) -> OutboxMessage | None:
+    """Apply a provider's delivery report: the status only moves forward; failures keep their code."""
+    status = {"accepted": "queued", "scheduled": "queued", "read": "delivered"}.get(status, status)
+    if status not in STATUS_ORDER:
+        return None
+    row = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id).limit(1))
+    if row is None:
+        return None
+    if STATUS_ORDER[status] > STATUS_ORDER.get(row.status, -1):
+        row.status = status
+        row.status_at = now or utcnow()
+        if error_code and status in ("failed", "undelivered"):
+            row.error_code = str(error_code)[:16]
+    return row

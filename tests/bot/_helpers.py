@@ -1,0 +1,30 @@
+"""Small builders for channel tests: a review with one invitation, outbox rows."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from storage.models import Invitation, Review
+
+
+def make_invitation(session: Session, *, form_id: str = "child_after", role: str = "child", age: int = 12,
+                    review_type: str = "CLA", channel: str = "sms", contact: str | None = "+447400100200",
+                    status: str = "sent", phase: str | None = None, chat_id: str | None = None) -> Invitation:
+    """A review and one invitation to it, flushed (ids set)."""
+    ref = f"R-{secrets.token_hex(4)}"
+    review = Review(review_ref=ref, child_ref=f"C-{ref}", child_age=age, review_type=review_type,
+                    review_date=date(2026, 11, 20), iro_email="iro@council.example")
+    session.add(review)
+    session.flush()
+    invitation = Invitation(
+        review_id=review.id, import_key=secrets.token_hex(16),
+        phase=phase or ("feedback" if form_id.endswith("_after") else "consultation"), form_id=form_id,
+        role=role, channel=channel, contact=contact, token=secrets.token_urlsafe(24), status=status,
+        telegram_chat_id=chat_id, language="en",
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation
