@@ -83,6 +83,8 @@ def _english_texts(form: FormDefinition):
     for q in form.questions:
         for where, texts in [("text", q.text), *((f"variant {b}", t) for b, t in (q.variants or {}).items())]:
             yield f"{q.key} {where}", texts["en"]
+        if q.help:
+            yield f"{q.key} help", q.help["en"]
         for option in q.options or []:
             yield f"{q.key} option {option.key}", option.text["en"]
         if q.scale:
