@@ -220,9 +220,10 @@ def _match_option(part: str, options: list[tuple[str, list[str]]]) -> str | None
     if not plain:
         return None
     numbered = re.fullmatch(r"(?:(?:option|number|num|no|answer)\s*)?(\d{1,3})", plain)
-    if numbered:
-        index = int(numbered.group(1))
-        return options[index - 1][0] if 1 <= index <= len(options) else None
+    if numbered and 1 <= int(numbered.group(1)) <= len(options):
+        return options[int(numbered.group(1)) - 1][0]
+    if plain.isdigit() and not any(lb.startswith(plain) for _, labels in options for lb in labels):
+        return None  # a number that is neither an option nor the start of a label ("95%")
     for key, labels in options:
         if plain == key.replace("_", " ") or plain == key or plain in labels:
             return key
@@ -237,9 +238,13 @@ def _match_option(part: str, options: list[tuple[str, list[str]]]) -> str | None
                 if any(not any(lb != other and lb in other for other in every) for lb in found)]
         return kept[0] if len(kept) == 1 else None
     if len(plain) >= 2:
-        prefixed = [key for key, labels in options if any(lb.startswith(plain) for lb in labels)]
-        if len(prefixed) == 1:
-            return prefixed[0]
+        # Whole words first ("no" -> "No thanks", not "Not sure"), then any start ("vid").
+        for starts in (lambda lb: lb.startswith(plain + " "), lambda lb: lb.startswith(plain)):
+            prefixed = [key for key, labels in options if any(starts(lb) for lb in labels)]
+            if len(prefixed) == 1:
+                return prefixed[0]
+            if prefixed:
+                break
     words = [w for w in plain.split() if w not in _STOPWORDS and len(w) >= 3]
     if words:
         hits = {key for key, labels in options for lb in labels for w in words if w in lb.split()}
@@ -248,9 +253,23 @@ def _match_option(part: str, options: list[tuple[str, list[str]]]) -> str | None
     return None
 
 
+_YES_NO_LABELS = {"yes": ("yes", "ie"), "no": ("no", "na"), "not_sure": ("not sure", "ddim yn siwr")}
+
+
+def _yes_no_option(text: str, options: list[tuple[str, list[str]]]) -> str | None:
+    """The one option a yes / no / not sure reply means ("nah" -> "No thanks"), if any."""
+    found = _yes_no_class(normalise(text))
+    if found is None:
+        return None
+    words = _YES_NO_LABELS[found]
+    keys = [key for key, labels in options if key == found
+            or any(lb == w or lb.startswith(w + " ") for lb in labels for w in words)]
+    return keys[0] if len(keys) == 1 else None
+
+
 def _parse_single(question: Question, text: str, language: str) -> Parsed:
     options = _option_labels(question, language)
-    key = _match_option(text, options)
+    key = _match_option(text, options) or _yes_no_option(text, options)
     if key is None:
         return Parsed(False, error="reask_single")
     return Parsed(True, key)

@@ -225,3 +225,60 @@ def test_parse_answer_never_raises_and_returns_a_valid_value_or_known_error(inde
     else:
         assert isinstance(value, str) and value == value.strip() and value
         assert len(value) <= question.max_length
+
+
+CHAIR, ATTENDANCE = _form([
+    {"key": "chair", "type": "single", "text": {"en": "Would you like to chair your meeting?"}, "options": [
+        {"key": "chair", "text": {"en": "Yes, I want to chair it"}},
+        {"key": "co_chair", "text": {"en": "Yes, with my IRO (co-chair)"}},
+        {"key": "not_sure", "text": {"en": "Not sure, tell me more"}},
+        {"key": "no", "text": {"en": "No thanks"}}]},
+    {"key": "attendance", "type": "single", "text": {"en": "School attendance this year"}, "options": [
+        {"key": "pct_95_plus", "text": {"en": "95% or more"}},
+        {"key": "pct_90_94", "text": {"en": "90% to 94%"}},
+        {"key": "below_80", "text": {"en": "Below 80%"}},
+        {"key": "unknown", "text": {"en": "Not known"}}]},
+])
+
+
+@pytest.mark.parametrize("question,text,expected", [
+    (CHAIR, "no", "no"), (CHAIR, "nah", "no"), (CHAIR, "nope", "no"), (CHAIR, "not sure", "not_sure"),
+    (CHAIR, "dunno", "not_sure"), (CHAIR, "co-chair", "co_chair"), (CHAIR, "with my iro", "co_chair"),
+    (CHAIR, "4", "no"), (ATTENDANCE, "95%", "pct_95_plus"), (ATTENDANCE, "95", "pct_95_plus"),
+    (ATTENDANCE, "90% to 94%", "pct_90_94"), (ATTENDANCE, "below 80", "below_80"), (ATTENDANCE, "2", "pct_90_94"),
+    (ATTENDANCE, "not known", "unknown"),
+])
+def test_single_understands_yes_no_words_and_numbers_inside_labels(question: Question, text: str,
+                                                                   expected: str) -> None:
+    assert _ok(question, text) == expected
+
+
+@pytest.mark.parametrize("question,text", [(CHAIR, "yes"), (CHAIR, "yeah"), (ATTENDANCE, "50")])
+def test_single_reasks_when_a_reply_fits_several_options(question: Question, text: str) -> None:
+    assert parse_answer(question, text) == Parsed(False, error="reask_single")
+
+
+def _shipped_choice_questions() -> list[Question]:
+    from surveys.forms import FORMS_DIR, all_forms
+    from surveys.schema import FormError
+
+    if not any(FORMS_DIR.glob("*.yaml")):
+        return []
+    try:
+        forms = all_forms().values()
+    except FormError:
+        return []  # invalid files are reported by `haveyoursay surveys check` and its tests
+    return [q for form in forms for q in form.questions if q.type in ("single", "multi")]
+
+
+def test_every_shipped_option_can_be_chosen_by_number_key_and_label() -> None:
+    questions = _shipped_choice_questions()
+    if not questions:
+        pytest.skip("no shipped forms yet")
+    for question in questions:
+        for number, option in enumerate(question.options, start=1):
+            for language, label in option.text.items():
+                for reply in (str(number), option.key, label, label.upper()):
+                    value = parse_answer(question, reply, language).value
+                    expected = [option.key] if question.type == "multi" else option.key
+                    assert value == expected, (question.key, reply, value)
