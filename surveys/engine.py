@@ -33,6 +33,14 @@ __all__ = [
 MAX_SMS_SEGMENTS = 3
 REASKS_BEFORE_HINT = 2
 
+# Catalogue keys the conversation itself sends (besides the re-asks in surveys.parsing).
+ENGINE_KEYS: tuple[str, ...] = (
+    "privacy_notice", "welcome_back", "already_complete", "stopped", "cannot_skip", "going_back",
+    "back_at_start", "help_general", "hint_skip", "hint_help", "progress", "scale_hint",
+    "scale_hint_words", "multi_hint", "feelings_hint", "text_hint", "skip_hint",
+    "choice_yes", "choice_no", "choice_not_sure", *(f"feeling_{key}" for key in FEELINGS),
+)
+
 
 @dataclass(frozen=True)
 class Respondent:
