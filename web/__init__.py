@@ -18,6 +18,7 @@ MODULES = (
     "web.errors",
     "web.auth",
     "web.dashboard",
+    "web.webhooks",
     "web.cli",
 )
 

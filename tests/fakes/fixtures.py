@@ -94,3 +94,37 @@ def channel_client(channel_app):  # noqa: ANN001
 def random_chat_id() -> int:
     """A private-chat id shaped like Telegram's."""
     return 100_000_000 + secrets.randbelow(900_000_000)
+
+
+PAYLOADS = Path(__file__).resolve().parent.parent / "payloads"
+
+
+def payload(name: str) -> dict:
+    """A recorded provider payload from tests/payloads (JSON)."""
+    import json
+
+    return json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def twilio_post(channel_client, channel_config: Config):  # noqa: ANN001
+    """POST a form to a Twilio webhook path, signed as Twilio signs it (or with ``signature``)."""
+    from tests.fakes.twilio_fake import sign
+
+    def post(path: str, form: dict[str, str], signature: str | None = None):  # noqa: ANN202
+        url = channel_config.PUBLIC_BASE_URL.rstrip("/") + path
+        signature = signature if signature is not None else sign(channel_config.TWILIO_AUTH_TOKEN, url, form)
+        return channel_client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+    return post
+
+
+@pytest.fixture
+def telegram_post(channel_client):  # noqa: ANN001
+    """POST an update to the Telegram webhook with the secret header (or ``secret``)."""
+
+    def post(update: dict, secret: str | None = TELEGRAM_SECRET):  # noqa: ANN202
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        return channel_client.post("/webhooks/telegram", json=update, headers=headers)
+
+    return post

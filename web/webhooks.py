@@ -1,0 +1,173 @@
+"""Provider webhooks: Twilio SMS and delivery reports, Telegram updates.
+
+Each request is verified first (Twilio signature over the public URL, Telegram secret
+header); an unverified request gets 403 and changes nothing. The inbound message is
+stored before anything else happens and is unique per provider id, so a provider
+retrying its webhook changes nothing. Replies go through the outbox and are sent at
+once after the transaction commits; what fails there is retried by the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from flask.cli import with_appcontext
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.base import BadInbound, InboundMessage
+from bot.channels import get_channel
+from bot.telegram import SECRET_HEADER, TelegramChannel
+from bot.twilio_sms import TwilioSMS
+from storage.models import InboundMessage as StoredInbound
+from storage.models import utcnow
+from storage.upsert import insert_ignore
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+def _config() -> Any:
+    return current_app.config["HYS"]
+
+
+def _db() -> Any:
+    return current_app.extensions["db"]
+
+
+def _public_url() -> str:
+    """The URL Twilio signed: the configured public base (TLS proxies rewrite ours) plus the path."""
+    url = str(_config().PUBLIC_BASE_URL).rstrip("/") + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")
+    return url
+
+
+def _twilio_verified() -> bool:
+    return TwilioSMS.verify(_config().TWILIO_AUTH_TOKEN, _public_url(), request.form,
+                            request.headers.get("X-Twilio-Signature"))
+
+
+def _twiml() -> Response:
+    return Response(str(MessagingResponse()), mimetype="application/xml")
+
+
+def handle_inbound(message: InboundMessage) -> Any:
+    """Store and dispatch one inbound message, then send its replies; the Dispatched result."""
+    from bot.dispatcher import Dispatched, dispatch
+    from bot.sender import send_now
+
+    db, config = _db(), _config()
+    with db.session() as session:
+        try:
+            with session.begin_nested():
+                result = dispatch(session, message)
+        except Exception as exc:  # noqa: BLE001 - keep the message even when the conversation fails
+            # The type only: an exception's text may hold the respondent's words.
+            log.error("dispatch of %s inbound failed: %s", message.channel, type(exc).__name__)
+            insert_ignore(session, StoredInbound, {
+                "channel": message.channel, "provider_id": message.provider_id[:64], "sender": message.sender,
+                "body": message.text, "status": "error", "received_at": utcnow(),
+            }, ["channel", "provider_id"])
+            result = Dispatched(outcome="error")
+    if result.outbox_ids:
+        try:
+            send_now(db, config, result.outbox_ids)
+        except Exception as exc:  # noqa: BLE001 - the worker retries what is still queued
+            log.warning("immediate send failed (%s); the worker will retry", type(exc).__name__)
+    return result
+
+
+@bp.post("/twilio/sms")
+def twilio_sms():
+    """An SMS from a respondent (Twilio's incoming-message webhook)."""
+    if not _twilio_verified():
+        abort(403)
+    try:
+        message = TwilioSMS.parse(request.form)
+    except BadInbound as exc:
+        return jsonify({"error": {"status": 400, "message": exc.reason}}), 400
+    handle_inbound(message)
+    return _twiml()
+
+
+@bp.post("/twilio/status")
+def twilio_status():
+    """A delivery report for a message we sent (moves the outbox status forward only)."""
+    from bot.optout import opt_out_address
+    from bot.sender import record_status
+
+    if not _twilio_verified():
+        abort(403)
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid")
+    status = request.form.get("MessageStatus") or request.form.get("SmsStatus")
+    if not sid or not status:
+        return jsonify({"error": {"status": 400, "message": "MessageSid and MessageStatus are required"}}), 400
+    error_code = request.form.get("ErrorCode") or None
+    with _db().session() as session:
+        row = record_status(session, sid, status, error_code=error_code)
+        if error_code == "21610":
+            address = request.form.get("To") or (row.to if row is not None else None)
+            if address:
+                opt_out_address(session, "sms", address, source="provider_21610")
+    return Response(status=204)
+
+
+@bp.post("/telegram")
+def telegram():
+    """An update from Telegram (message, /start deep link or button press)."""
+    config = _config()
+    channel = get_channel(config, "telegram")
+    if not isinstance(channel, TelegramChannel) or not channel.verify(request.headers.get(SECRET_HEADER)):
+        abort(403)
+    update = request.get_json(silent=True)
+    try:
+        message = TelegramChannel.parse(update)
+    except BadInbound as exc:
+        return jsonify({"error": {"status": 400, "message": exc.reason}}), 400
+    if message is None:
+        return jsonify({"ok": True, "ignored": True})
+    result = handle_inbound(message)
+    if message.callback_id and not result.duplicate:
+        channel.answer_callback(message.callback_id)
+    return jsonify({"ok": True})
+
+
+@click.group("telegram")
+def telegram_group() -> None:
+    """The Telegram bot."""
+
+
+@telegram_group.command("set-webhook")
+@click.option("--url", help="Register this URL instead of {PUBLIC_BASE_URL}/webhooks/telegram.")
+@with_appcontext
+def telegram_set_webhook(url: str | None) -> None:
+    """Tell Telegram where to send updates, with the webhook secret."""
+    from bot.telegram import WEBHOOK_PATH
+
+    config = _config()
+    channel = get_channel(config, "telegram")
+    if not isinstance(channel, TelegramChannel):
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set")
+    if not config.TELEGRAM_WEBHOOK_SECRET:
+        raise click.ClickException("TELEGRAM_WEBHOOK_SECRET must be set, or anyone could post updates")
+    url = url or str(config.PUBLIC_BASE_URL).rstrip("/") + WEBHOOK_PATH
+    if not url.startswith("https://"):
+        raise click.ClickException(f"Telegram needs an https:// URL, not {url}")
+    try:
+        channel.set_webhook(url)
+    except Exception as exc:  # noqa: BLE001 - TransientSendError / PermanentSendError carry a safe reason
+        raise click.ClickException(f"Telegram refused: {getattr(exc, 'reason', type(exc).__name__)}") from None
+    click.echo(f"webhook set: {url}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the webhooks and the ``telegram`` commands; providers sign their requests, so no CSRF."""
+    app.register_blueprint(bp)
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(bp)
+    app.cli.add_command(telegram_group)
