@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -140,6 +141,8 @@ class Review(Base):
     participation_recorded_at: Mapped[datetime | None]
     participation_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     seen_before_review: Mapped[bool | None] = mapped_column(Boolean)
+    # A staff rehearsal from the simulator (review_ref "SIM-..."): never counted in reports.
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 07:28:55.672574
+Create Date: 2026-11-23 09:47:35.795783
 """
 
 from alembic import op
@@ -95,6 +95,7 @@ def upgrade() -> None:
     sa.Column('participation_recorded_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('participation_recorded_by', sa.Integer(), nullable=True),
     sa.Column('seen_before_review', sa.Boolean(), nullable=True),
+    sa.Column('simulated', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['iro_id'], ['staff.id'], name=op.f('fk_reviews_iro_id_staff')),
