@@ -90,6 +90,7 @@ class Config:
 
     # Safeguarding and privacy
     ALERT_ESCALATE_MINUTES: int = 60
+    ALERT_WORKING_HOURS: str = "09:00-17:00"  # escalation counts only these minutes, on working days
     ALERT_NOTIFY: str = "email,sms"
     CONTACT_RETENTION_DAYS: int = 90
     FREE_TEXT_RETENTION_DAYS: int = 730

@@ -91,6 +91,32 @@ def staff_token(email: str) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+@click.group("alerts")
+def alerts_group() -> None:
+    """Safeguarding alerts."""
+
+
+@alerts_group.command("escalate")
+@click.option("--now", "now_text", help="Act as if it were this moment (ISO date-time, UTC if no zone).")
+@with_appcontext
+def alerts_escalate(now_text: str | None) -> None:
+    """Escalate to managers every alert not acknowledged within the working-hours limit."""
+    from datetime import UTC, datetime
+
+    from storage.alert_workflow import escalate_due
+
+    now = None
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.ClickException(f"--now must be an ISO date-time, not {now_text!r}") from None
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    with _db().session() as session:
+        escalated = escalate_due(session, current_app.config["HYS"], now)
+        click.echo(f"escalated {len(escalated)} alert(s)")
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -121,7 +147,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for command in (db_group, surveys_group, staff_group, demo):
+    for command in (db_group, surveys_group, staff_group, alerts_group, demo):
         app.cli.add_command(command)
 
 
