@@ -336,7 +336,8 @@ REPLIES = st.one_of(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None, derandomize=True,
+          database=None)
 @given(replies=st.lists(REPLIES, max_size=14), age=st.sampled_from([None, 5, 10, 15]),
        review_type=st.sampled_from(["CLA", "PP"]))
 def test_any_replies_keep_the_conversation_consistent(replies: list[str], age: int | None,
@@ -412,3 +413,26 @@ def test_every_shipped_form_runs_over_sms_within_three_segments() -> None:
                             turn = engine.reply(form, respondent, turn.state, text)
                             assert turn.error is None, (form.id, question.key, turn.error)
                         assert turn.complete, (form.id, role, review_type, age)
+
+
+SHIPPED = _shipped_forms()
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no shipped forms yet")
+@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow], deadline=None, derandomize=True,
+          database=None)
+@given(data=st.data(), replies=st.lists(REPLIES, max_size=12), age=st.sampled_from([None, 6, 11, 17]))
+def test_any_replies_to_any_shipped_form_never_break_the_conversation(data, replies: list[str],
+                                                                      age: int | None) -> None:
+    form = data.draw(st.sampled_from(SHIPPED or [FORM]))
+    respondent = Respondent(data.draw(st.sampled_from(form.roles)), data.draw(st.sampled_from(form.review_types)),
+                            age, data.draw(st.sampled_from(["en", "cy"])))
+    turn = engine.start(form, respondent)
+    for text in replies:
+        turn = engine.reply(form, respondent, turn.state, text)
+        state = turn.state
+        visible = [q.key for q in engine.visible_questions(form, respondent, state.answers)]
+        assert state.current is None or state.current in visible
+        assert set(state.answers) <= set(visible)
+        for message in engine.render_text(turn, "sms"):
+            assert message.strip() and engine.sms_segments(message) <= 3

@@ -196,7 +196,8 @@ def test_every_error_key_is_in_the_catalogue() -> None:
         assert catalogue.has(key), key
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None, derandomize=True,
+          database=None)
 @given(index=st.integers(min_value=0, max_value=len(ALL_QUESTIONS) - 1), text=st.text(),
        language=st.sampled_from(["en", "cy", "xx"]))
 def test_parse_answer_never_raises_and_returns_a_valid_value_or_known_error(index: int, text: str,
