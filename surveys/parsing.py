@@ -97,21 +97,25 @@ _YES_EXACT = {
     "sure", "ok", "okay", "k", "kk", "okey", "oki", "definitely", "of course", "ofc", "correct",
     "true", "yes please", "i did", "i do", "i was", "it was", "always", "totally", "absolutely",
     "yeh", "yus", "ja", "si", "ie", "do", "oedd", "yes i did", "yes i do", "mostly", "1",
+    "defo", "deffo", "def", "obvs", "obviously", "probably", "probs", "prob", "yez", "think so",
+    "i think so", "i guess", "i guess so", "i suppose", "i suppose so", "alright", "fine", "yes mostly",
     "\U0001F44D", "\u2705", "\u2714", "\U0001F44C", "\u2611",
 }
 _NO_EXACT = {
     "no", "n", "nah", "nope", "no way", "naw", "nay", "never", "not really", "not at all",
     "no thanks", "no thank you", "na", "nae", "noo", "i didnt", "i dont", "it wasnt", "i wasnt",
-    "no i didnt", "no i dont", "nop", "nup", "2", "\U0001F44E", "\u274C", "\u2716", "\u274E",
+    "no i didnt", "no i dont", "nop", "nup", "nö", "probably not", "prob not", "probs not",
+    "of course not", "not yet", "no chance", "hell no", "2", "\U0001F44E", "\u274C", "\u2716", "\u274E",
 }
 _NOT_SURE_EXACT = {
     "not sure", "dunno", "idk", "maybe", "dont know", "i dont know", "i dunno", "unsure",
     "not really sure", "kind of", "kinda", "sort of", "sorta", "a bit", "possibly", "perhaps",
     "dk", "dno", "donno", "im not sure", "i am not sure", "no idea", "not sure really",
-    "sometimes", "a little", "idek", "ddim yn siwr", "3", "\U0001F937",
+    "sometimes", "a little", "idek", "ddim yn siwr", "not always", "dont no", "i dont no", "dont kno",
+    "not shure", "not sur", "idc", "i dont mind", "hmm", "hmmm", "3", "\U0001F937",
 }
 _NOT_SURE_PHRASES = ("not sure", "dont know", "dunno", "idk", "maybe", "unsure", "no idea",
-                     "kind of", "sort of", "ddim yn siwr")
+                     "kind of", "sort of", "ddim yn siwr", "dont no", "not always")
 _YES_CORE = {"yes", "y", "yeah", "yea", "yep", "ya", "yh", "ye", "yess", "yup", "yas", "yah",
              "aye", "yeh", "ie", "\U0001F44D"}
 # Words that mean yes when they open a reply ("ok I think so") but not inside one ("no I'm ok").
@@ -136,7 +140,8 @@ def _yes_no_class(norm: str) -> str | None:
             return "no"
     if any(re.search(rf"(^| ){re.escape(p)}( |$)", plain) for p in _NOT_SURE_PHRASES):
         return "not_sure"
-    if re.search(r"(^| )(not really|no way|not at all|dont think so|i didnt|i dont)( |$)", plain):
+    if re.search(r"(^| )((not|nt|nah|no) (really|rlly|rly|realy)|no way|not at all|dont think so|i didnt|i dont"
+                 r"|probably not|prob not|course not)( |$)", plain):
         return "no"
     if re.search(r"(^| )(i think so|i did|i do)( |$)", plain) and not re.search(r"(^| )(no|not)( |$)", plain):
         return "yes"
@@ -178,14 +183,17 @@ _KEYCAP_TEN = "\U0001F51F"
 def _parse_scale(question: Question, text: str) -> Parsed:
     spec = question.scale or ScaleSpec()
     norm = normalise(text).replace(_KEYCAP_TEN, " 10 ")
+    norm = re.sub(r"\b(no|any|some|every) one\b", r"\1body", norm)  # "no one listens" holds no number
+    norm = re.sub(r"[^\W\d_]+", lambda m: str(_NUMBER_WORDS.get(m.group(), m.group())), norm)
+    norm = re.sub(r"(\d+)\.0+(?!\d)", r"\1", norm)  # "7.0"
+    if re.search(r"(^|\s)-\s*\d", norm):
+        return Parsed(False, error="reask_scale_range")  # "-3": below any scale
     # "7/10", "7 out of 10", "7 of 10": keep the first number only.
     norm = re.sub(r"(\d+)\s*(?:/|out of|outta|of)\s*\d+", r"\1", norm)
     if re.search(r"\d\s*[.,]\s*\d", norm):
         return Parsed(False, error="reask_scale_one")  # 6.5: ask for one whole number
     numbers = [int(n) if len(n) <= 4 else 10**4 for n in re.findall(r"\d+", norm)]
-    words = _words(norm)
-    numbers += [_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS and w != "none"]
-    if not numbers and words in (["none"], ["nil"]):
+    if not numbers and _words(norm) in (["none"], ["nil"]):
         numbers = [0]
     distinct = list(dict.fromkeys(numbers))
     if not distinct:
@@ -275,7 +283,7 @@ def _parse_single(question: Question, text: str, language: str) -> Parsed:
     return Parsed(True, key)
 
 
-_SPLIT = re.compile(r"\s*(?:,|;|/|&|\+|\n|\band\b|\bor\b|\bplus\b|\balso\b)\s*")
+_SPLIT = re.compile(r"\s*(?:,|;|/|&|\+|\n|\band\b|\bor\b|\bplus\b|\balso\b|\bn\b)\s*")
 
 
 def _split_parts(norm: str, count: int) -> list[str]:
@@ -350,7 +358,8 @@ _FEELING_WORDS: dict[str, str] = {
 _FEELING_PHRASES: tuple[tuple[str, str], ...] = (
     ("dont know what", "confused"), ("dont know how", "confused"), ("not sure how", "confused"),
     ("mixed up", "confused"), ("all over the place", "confused"), ("fed up", "sad"),
-    ("wedi drysu", "confused"), ("not sure", "confused"),
+    ("wedi drysu", "confused"), ("not sure", "confused"), ("dont know", "confused"), ("idk", "confused"),
+    ("dunno", "confused"), ("no idea", "confused"),
 )
 _NEGATIONS = {"not", "dont", "never", "isnt", "aint", "nt", "arent", "wasnt", "didnt"}
 _HAPPY_WORDS = {w for w, k in _FEELING_WORDS.items() if k == "happy"}
@@ -405,6 +414,8 @@ def _parse_feelings(question: Question, text: str, language: str) -> Parsed:
             continue
         found.append((position, key))
     keys = list(dict.fromkeys(key for _, key in sorted(found)))
+    if not keys and " ".join(_words(spaced)) in ("all", "all of them", "all of it", "everything"):
+        keys = list(FEELING_KEYS)
     if not keys:
         return Parsed(False, error="reask_feelings")
     return Parsed(True, keys)

@@ -59,6 +59,8 @@ def _ok(question: Question, text: str, language: str = "en") -> object:
     ("no", "no"), ("n", "no"), ("nah", "no"), ("nope", "no"), ("no way", "no"), ("naw", "no"),
     ("\U0001F44E", "no"), ("2", "no"), ("NOOO", "no"), ("not really", "no"), ("no i'm ok", "no"),
     ("Nah not really", "no"), ("no.", "no"), ("i don't think so", "no"), ("never", "no"),
+    ("defo", "yes"), ("obvs", "yes"), ("think so", "yes"), ("fine", "yes"), ("prob not", "no"),
+    ("not rlly", "no"), ("of course not", "no"), ("not yet", "no"),
 ])
 def test_yes_no_understands_how_people_type(text: str, expected: str) -> None:
     assert _ok(YES_NO, text) == expected
@@ -68,7 +70,7 @@ def test_yes_no_understands_how_people_type(text: str, expected: str) -> None:
 @pytest.mark.parametrize("text", [
     "not sure", "Not Sure", "dunno", "idk", "IDK!!", "maybe", "don't know", "dont know", "3",
     "i don't know", "i dunno", "kind of", "sort of", "no idea", "\U0001F937", "yes and no",
-    "not sure tbh", "Maybe?",
+    "not sure tbh", "Maybe?", "i dont no", "not always", "hmm",
 ])
 def test_not_sure_only_where_the_question_offers_it(text: str) -> None:
     assert _ok(YES_NO_SURE, text) == "not_sure"
@@ -84,7 +86,7 @@ def test_yes_no_reasks_what_it_cannot_read(text: str) -> None:
 @pytest.mark.parametrize("text,expected", [
     ("7", 7), ("7/10", 7), ("seven", 7), ("about 6", 6), ("10!!", 10), ("a 3", 3), ("1", 1),
     (" 8 ", 8), ("Ten", 10), ("9 out of 10", 9), ("prob a 5", 5), ("I'd say 8", 8),
-    ("8 because school is ok", 8), ("2.", 2), ("4\uFE0F\u20E3", 4), ("\U0001F51F", 10), ("5/10 i guess", 5),
+    ("8 because school is ok", 8), ("2.", 2), ("seven out of ten", 7), ("7.0", 7), ("4\uFE0F\u20E3", 4), ("\U0001F51F", 10), ("5/10 i guess", 5),
 ])
 def test_scale_understands_numbers_in_words_and_fractions(text: str, expected: int) -> None:
     assert _ok(SCALE, text) == expected
@@ -94,7 +96,8 @@ def test_scale_understands_numbers_in_words_and_fractions(text: str, expected: i
     ("6 or 7", "reask_scale_one"), ("6-7", "reask_scale_one"), ("6.5", "reask_scale_one"),
     ("11", "reask_scale_range"), ("0", "reask_scale_range"), ("100", "reask_scale_range"),
     ("99999999", "reask_scale_range"), ("good", "reask_scale"), ("", "reask_scale"),
-    ("\U0001F600", "reask_scale"), ("twelve", "reask_scale_range"),
+    ("\U0001F600", "reask_scale"), ("twelve", "reask_scale_range"), ("-3", "reask_scale_range"),
+    ("no one listens", "reask_scale"),
 ])
 def test_scale_reasks_naming_the_range(text: str, error: str) -> None:
     parsed = parse_answer(SCALE, text)
@@ -133,7 +136,7 @@ def test_single_reasks_when_nothing_or_several_match(text: str) -> None:
     ("2", ["family"]), ("School", ["school"]), ("13", ["school", "home"]), ("1, 2 & 4", ["school", "family", "health"]),
     ("friends and pets", ["friends_family"]), ("school and my health", ["school", "health"]),
     ("all", ["school", "family", "home", "health", "friends_family"]), ("1;4", ["school", "health"]),
-    ("where i live / school", ["home", "school"]), ("1,3.", ["school", "home"]), ("seeing my family", ["family"]),
+    ("where i live / school", ["home", "school"]), ("family n school", ["family", "school"]), ("1,3.", ["school", "home"]), ("seeing my family", ["family"]),
 ])
 def test_multi_returns_keys_in_order_without_duplicates(text: str, expected: list[str]) -> None:
     assert _ok(MULTI, text) == expected
@@ -151,6 +154,7 @@ def test_multi_reasks(text: str) -> None:
     ("i dont know what i feel", ["confused"]), ("\U0001F622\U0001F620", ["sad", "angry"]),
     ("a bit scared and worried", ["scared", "worried"]), ("not happy", ["sad"]), ("Sad!!", ["sad"]),
     ("\U0001F62D", ["sad"]), ("happy and sad", ["happy", "sad"]), ("5", ["confused"]), ("worried", ["worried"]),
+    ("idk", ["confused"]), ("all of them", list(FEELING_KEYS)),
 ])
 def test_feelings_from_emoji_words_numbers_and_synonyms(text: str, expected: list[str]) -> None:
     value = _ok(FEELINGS_Q, text)
