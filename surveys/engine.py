@@ -25,7 +25,7 @@ from surveys.schema import FEELINGS, FormDefinition, Question, ScaleSpec, Texts,
 
 __all__ = [
     "AnswerValue", "Choice", "ConversationState", "Parsed", "Prompt", "Respondent", "Turn",
-    "answer_signals", "is_received", "next_question", "parse_answer", "parse_command",
+    "answer_signals", "conversation_language", "is_received", "next_question", "parse_answer", "parse_command",
     "prompt_for", "render_sms", "render_text", "reply", "sms_segments", "split_sms", "start",
     "text", "visible_questions",
 ]
@@ -148,6 +148,21 @@ def _pick(texts: Texts | None, language: str) -> str | None:
     return texts.get(language) or texts.get("en") or next(iter(texts.values()), None)
 
 
+def conversation_language(form: FormDefinition, respondent: Respondent) -> str:
+    """The language a conversation runs in: the respondent's when the form has it, else English.
+
+    Mixing a Welsh "Ie / Na" into an English question confuses more than it helps, so
+    catalogue texts follow the language the form itself can speak.
+    """
+    language = respondent.language or "en"
+    return language if language in form.intro else "en"
+
+
+def _has_language(question: Question, respondent: Respondent) -> bool:
+    variant = (question.variants or {}).get(age_band(respondent.age))
+    return bool(question.text.get(respondent.language) or (variant and variant.get(respondent.language)))
+
+
 def _question_text(question: Question, respondent: Respondent) -> str:
     band = age_band(respondent.age)
     variant = (question.variants or {}).get(band)
@@ -263,8 +278,14 @@ def _choices(question: Question, language: str) -> tuple[Choice, ...]:
 
 
 def prompt_for(question: Question, respondent: Respondent, number: int, total: int) -> Prompt:
-    """A question in the respondent's language and age wording, with its choices."""
+    """A question in the respondent's language and age wording, with its choices.
+
+    A question not yet translated into the respondent's language is shown wholly in
+    English (its choices and hints too).
+    """
     language = respondent.language or "en"
+    if language != "en" and not _has_language(question, respondent):
+        language = "en"
     spec = (question.scale or ScaleSpec()) if question.type == "scale" else None
     return Prompt(
         key=question.key, type=question.type, text=_question_text(question, respondent),
@@ -319,7 +340,7 @@ def _advance(form: FormDefinition, respondent: Respondent, turn: Turn) -> Turn:
         state.current = None
         turn.prompt = None
         turn.complete = True
-        turn.messages.append(_pick(form.thanks, respondent.language) or "")
+        turn.messages.append(_pick(form.thanks, turn.language) or "")
         return turn
     state.status = "asking"
     state.current = question.key
@@ -329,7 +350,7 @@ def _advance(form: FormDefinition, respondent: Respondent, turn: Turn) -> Turn:
 
 def start(form: FormDefinition, respondent: Respondent, state: ConversationState | None = None) -> Turn:
     """Begin (intro, privacy notice, first question) or resume ("welcome back") a conversation."""
-    language = respondent.language or "en"
+    language = conversation_language(form, respondent)
     state = copy.deepcopy(state) if state is not None else ConversationState.new(form)
     state.form_id, state.form_version = form.id, form.version
     turn = Turn(state=state, language=language)
@@ -357,7 +378,7 @@ def start(form: FormDefinition, respondent: Respondent, state: ConversationState
 
 def reply(form: FormDefinition, respondent: Respondent, state: ConversationState, text: str) -> Turn:
     """Handle one inbound text: a command (skip, back, help, stop) or an answer to ``current``."""
-    language = respondent.language or "en"
+    language = conversation_language(form, respondent)
     if state is None or state.status in ("new", "stopped") or state.current is None:
         if state is not None and state.status == "complete":
             return Turn(state=copy.deepcopy(state), messages=[catalogue.text("already_complete", language)],
@@ -420,7 +441,7 @@ def reply(form: FormDefinition, respondent: Respondent, state: ConversationState
         # An empty reply (a button from an older question): show the question again.
         turn.prompt = _prompt(form, respondent, state)
         return turn
-    parsed = parse_answer(question, text, language, respondent)
+    parsed = parse_answer(question, text, respondent.language or "en", respondent)
     if not parsed.ok:
         state.attempts += 1
         turn.error = parsed.error
@@ -499,7 +520,8 @@ def split_sms(message: str, max_segments: int = MAX_SMS_SEGMENTS) -> list[str]:
 
 def render_sms(prompt: Prompt, language: str = "en") -> str:
     """A prompt as one plain text: question, numbered choices or how to answer, SKIP hint."""
-    language = language or prompt.language
+    if not language or (language == "en" and prompt.language):
+        language = prompt.language or "en"  # the prompt knows its respondent's language
     lines = [f"{prompt.text} {text('progress', language, number=prompt.number, total=prompt.total)}"
              if prompt.total > 1 else prompt.text]
     if prompt.type == "scale":
@@ -531,7 +553,7 @@ def render_text(turn: Turn, channel: str) -> list[str]:
     """
     texts = [m for m in turn.messages if m and m.strip()]
     if turn.prompt is not None:
-        texts.append(render_sms(turn.prompt, turn.language))
+        texts.append(render_sms(turn.prompt, turn.prompt.language))
     if channel != "sms":
         return texts
     return [part for message in texts for part in split_sms(message)]

@@ -176,10 +176,15 @@ def test_wording_follows_age_band_and_language_with_english_fallback() -> None:
     assert welsh.choices[0].label != engine.prompt_for(question, CHILD_10, 1, 5).choices[0].label
     # No Welsh text for this one: English, and the help in English too.
     scale = engine.prompt_for(FORM.questions[1], Respondent("child", "CLA", 10, "cy"), 2, 5)
-    assert scale.text == "How safe do you feel where you live?"
+    assert scale.text == "How safe do you feel where you live?" and scale.language == "en"
     assert (scale.scale_min, scale.scale_max, scale.low, scale.high) == (1, 10, "not safe", "very safe")
     start = engine.start(FORM, Respondent("child", "CLA", 10, "cy"))
     assert start.messages == [FORM.intro["cy"], catalogue.text("privacy_notice", "cy")]
+    assert start.prompt.language == "cy" and start.language == "cy"
+    # A form with no Welsh at all runs in English for a Welsh speaker, catalogue texts too.
+    english_only = make_form(intro={"en": "Hello"})
+    start = engine.start(english_only, Respondent("child", "CLA", 10, "cy"))
+    assert start.messages == ["Hello", catalogue.text("privacy_notice")] and start.language == "en"
 
 
 def test_feelings_prompt_offers_the_six_feelings_with_emoji() -> None:
@@ -297,6 +302,14 @@ def test_render_sms_numbers_choices_and_explains_scales() -> None:
     assert texts == [feelings]
     bad = engine.reply(FORM, CHILD_10, turns[2].state, "purple")
     assert engine.render_text(bad, "sms") == [catalogue.text("reask_feelings"), feelings]
+    welsh_child = Respondent("child", "CLA", 10, "cy")
+    welsh = engine.render_sms(engine.prompt_for(FORM.questions[0], welsh_child, 1, 6))
+    assert welsh.endswith(f"1 Ie  2 Na  3 {catalogue.text('choice_not_sure', 'cy')}")
+    # A question without Welsh is shown wholly in English, hints included.
+    untranslated = engine.prompt_for(FORM.questions[1], welsh_child, 2, 6)
+    assert untranslated.language == "en"
+    assert engine.render_sms(untranslated).endswith(catalogue.text("skip_hint"))
+    assert catalogue.text("skip_hint", "cy") != catalogue.text("skip_hint")
 
 
 @pytest.mark.parametrize("message,segments", [
