@@ -449,3 +449,19 @@ def test_any_replies_to_any_shipped_form_never_break_the_conversation(data, repl
         assert set(state.answers) <= set(visible)
         for message in engine.render_text(turn, "sms"):
             assert message.strip() and engine.sms_segments(message) <= 3
+
+
+def test_every_button_value_of_every_prompt_parses_back_to_itself() -> None:
+    """Telegram buttons send a choice's value as the reply: it must record that very choice."""
+    for form in [FORM, *SHIPPED]:
+        for question in form.questions:
+            for language in ("en", "cy"):
+                prompt = engine.prompt_for(question, Respondent("child", "CLA", 10, language), 1, 1)
+                for choice in prompt.choices:
+                    parsed = engine.parse_answer(question, choice.value, language)
+                    expected: object = choice.value
+                    if question.type == "scale":
+                        expected = int(choice.value)
+                    elif question.type in ("multi", "feelings"):
+                        expected = [choice.value]
+                    assert parsed.value == expected, (form.id, question.key, choice.value, parsed)
