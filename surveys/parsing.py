@@ -67,8 +67,9 @@ for _command, _phrases in {
              "skip please", "pass please", "next question", "next one", "hepgor"),
     "back": ("back", "previous", "prev", "go back", "back please", "undo", "last question",
              "previous question", "nol", "yn ol"),
-    "help": ("help", "help me", "help please", "i need help", "what do i do", "helpp", "cymorth",
-             "help me please"),
+    # Not "help me" / "I need help": from a child those may be a cry for help, so they are
+    # kept as answers (and screened) instead of being read as a request for instructions.
+    "help": ("help", "help please", "what do i do", "helpp", "cymorth", "how do i answer"),
     "stop": ("stop", "quit", "exit", "stop it", "stop please", "please stop", "end",
              "cancel", "unsubscribe", "stopall", "stop all", "stop messaging me", "stop texting me",
              "i want to stop", "stopio"),
