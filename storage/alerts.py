@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -33,7 +34,9 @@ def raise_alert(session: Session, invitation: Invitation, *, question_key: str |
     record(session, None, "alert_raised", "alert", alert.id, review_ref=review.review_ref)
     iro = session.get(Staff, review.iro_id) if review.iro_id else None
     email = iro.email if iro else review.iro_email
-    base = (public_base_url or "").rstrip("/")
+    # Callers deep in the answer path (save_answers) have no settings object; the link in
+    # the email must still be absolute, so fall back to the environment's public URL.
+    base = (public_base_url or os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/")
     body = ALERT_TEXT.format(review_ref=review.review_ref, role=invitation.role,
                              url=f"{base}/dashboard/alerts/{alert.id}")
     if email:
