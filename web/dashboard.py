@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import segno
 from flask import (
     Blueprint,
     Flask,
@@ -212,6 +213,8 @@ def _links(invitation: Invitation) -> dict[str, str]:
     links = {"web": f"{base}/f/{invitation.token}"}
     if config.TELEGRAM_BOT_USERNAME:
         links["telegram"] = f"https://t.me/{config.TELEGRAM_BOT_USERNAME}?start={invitation.token}"
+    # A QR code of the web link, for the IRO to show on a visit; drawn here, no scripts.
+    links["qr"] = segno.make(links["web"], error="m").svg_data_uri(scale=4, border=2)
     return links
 
 

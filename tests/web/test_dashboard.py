@@ -80,6 +80,7 @@ def test_review_detail_shows_answers_links_history_and_is_audited(app, client, w
     assert f"https://t.me/HysTestBot?start={child_token}" in html
     assert f"https://hys.example.test/f/{child_token}" in html
     assert carer_token not in html
+    assert html.count('<img class="qr" src="data:image/svg+xml') == 1  # for the open invitation only
     assert "sent" in html and "<time" in html
     assert_csp_clean(html)
     with app.extensions["db"].session() as session:
