@@ -75,13 +75,25 @@ class ConversationState:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ConversationState:
-        """Rebuild a state from ``to_dict`` output (unknown keys are ignored)."""
+        """Rebuild a state from ``to_dict`` output; damaged parts fall back to a fresh start."""
+        d = d if isinstance(d, dict) else {}
+
+        def keys(value: Any) -> list[str]:
+            return [str(k) for k in value] if isinstance(value, list) else []
+
+        def number(value: Any, default: int) -> int:
+            return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+        answers = d.get("answers")
+        status = d.get("status")
+        current = d.get("current")
         return cls(
-            form_id=str(d.get("form_id", "")), form_version=int(d.get("form_version") or 1),
-            status=str(d.get("status") or "new"), current=d.get("current"),
-            answers=copy.deepcopy(dict(d.get("answers") or {})),
-            skipped=list(d.get("skipped") or []), history=list(d.get("history") or []),
-            attempts=int(d.get("attempts") or 0),
+            form_id=str(d.get("form_id") or ""), form_version=number(d.get("form_version"), 1),
+            status=status if status in ("new", "asking", "complete", "stopped") else "new",
+            current=current if isinstance(current, str) else None,
+            answers=copy.deepcopy({str(k): v for k, v in answers.items()}) if isinstance(answers, dict) else {},
+            skipped=keys(d.get("skipped")), history=keys(d.get("history")),
+            attempts=number(d.get("attempts"), 0),
         )
 
     @classmethod

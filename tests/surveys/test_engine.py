@@ -268,6 +268,18 @@ def test_state_round_trips_through_json() -> None:
     assert again.skipped == ["safe_why"] and again.current == "topics"
 
 
+@pytest.mark.parametrize("damaged", [
+    {}, {"answers": [1, 2], "skipped": "x", "attempts": "2"}, {"status": "weird", "current": 5}, [],
+    {"form_id": "engine_test", "status": "asking", "current": "no_such_question", "answers": {"gone": "yes"}},
+])
+def test_a_damaged_stored_state_restarts_or_carries_on_without_error(damaged) -> None:
+    state = ConversationState.from_dict(damaged)
+    turn = engine.reply(FORM, CHILD_10, state, "yes")
+    assert turn.prompt is not None and turn.state.status == "asking"
+    assert set(turn.state.answers) <= {q.key for q in FORM.questions}
+    assert "gone" not in turn.state.answers
+
+
 def test_is_received_needs_every_shown_required_question() -> None:
     assert not engine.is_received(FORM, CHILD_10, {})
     assert not engine.is_received(FORM, CHILD_10, {"know_iro": "yes", "safe": 9})
