@@ -19,6 +19,7 @@ MODULES = (
     "web.auth",
     "web.dashboard",
     "web.webhooks",
+    "web.api",
     "web.alerts",
     "web.cli",
 )

@@ -117,6 +117,42 @@ def alerts_escalate(now_text: str | None) -> None:
         click.echo(f"escalated {len(escalated)} alert(s)")
 
 
+@click.command("report")
+@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="First review date (YYYY-MM-DD).")
+@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Last review date, included (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx", "docx"]), default="json",
+              show_default=True)
+@click.option("-o", "--output", default="-", show_default=True,
+              help="File to write ('-' for standard output; xlsx and docx need a file).")
+@click.option("--role", type=click.Choice(["child", "care_leaver", "parent", "carer", "health", "education",
+                                           "guardian"]))
+@click.option("--review-type", type=click.Choice(["CLA", "PP"]))
+@click.option("--iro-id", type=int, help="Only this IRO's reviews (staff id).")
+@with_appcontext
+def report_command(date_from, date_to, fmt: str, output: str, role: str | None,  # noqa: ANN001
+                   review_type: str | None, iro_id: int | None) -> None:
+    """Write the annual-report figures for reviews held in a period (same data as the API)."""
+    from storage.reports import build_report
+    from web.exports import BINARY_FORMATS, export_report
+
+    if date_from > date_to:
+        raise click.ClickException("--from must not be after --to")
+    if fmt in BINARY_FORMATS and output == "-":
+        raise click.ClickException(f"--format {fmt} needs an output file: -o FILE")
+    with _db().session() as session:
+        data = build_report(session, date_from.date(), date_to.date(), role=role, review_type=review_type,
+                            iro_id=iro_id)
+    try:
+        export_report(data, fmt, output)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+    if output != "-":
+        click.echo(f"wrote {fmt} report for {data['period']['from']} to {data['period']['to']} to {output}",
+                   err=True)
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -149,6 +185,7 @@ def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
     for command in (db_group, surveys_group, staff_group, alerts_group, demo):
         app.cli.add_command(command)
+    app.cli.add_command(report_command)
 
 
 def _create_app() -> Flask:

@@ -1,0 +1,326 @@
+"""The annual-report figures, counted by GROUP BY queries in the database.
+
+``build_report`` runs a handful of grouped queries (return rates, answers, participation,
+"you said, we did", quotes) over the reviews held in a period and hands the grouped counts
+to ``surveys.report`` for the percentages, rates, means and medians. No query returns one
+row per answer, so memory stays flat however many answers there are; the rows returned
+grow only with questions x answer options x quarters.
+
+Which reviews count: those whose ``review_date`` falls in the period (both ends included),
+optionally only one review type or one IRO's reviews; simulated reviews never count.
+
+- **Sent**: an invitation counts as sent once it left "pending" or has a ``sent_at``; a
+  paper invitation counts as sent when it is created (it is printed and posted or handed
+  over with the review papers, as Cheshire East's admin team counted its forms); an
+  invitation that was answered always counts as sent (so received never exceeds sent).
+- **Received**: ``Invitation.received`` (the form's required questions are answered).
+- **Questions**: every answer that was given (skipped questions are not counted), whether
+  or not the respondent finished the whole form.
+- **Quotes**: only quotes a person approved; a quote from a group (form and role) of fewer
+  than the small-number threshold of received forms is held back unless a manager
+  recorded a reason to show it (the same rule as the quotes screen).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import Answer, Invitation, Quote, Review, YouSaidWeDid
+from surveys.report import (
+    DEFAULT_REPORT,
+    SMALL_NUMBER,
+    Quarter,
+    previous_year,
+    quarters_between,
+    summarise_participation,
+    summarise_question,
+    summarise_return_rate,
+)
+from surveys.schema import FEELINGS, FormDefinition
+
+ROLE_ORDER = ("child", "care_leaver", "parent", "carer", "health", "education", "guardian")
+PHASE_ORDER = ("consultation", "feedback")
+TYPE_ORDER = ("CLA", "PP")
+
+
+def _review_scope(date_from: date, date_to: date, review_type: str | None,
+                  iro_id: int | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Review.review_date >= date_from, Review.review_date <= date_to]
+    if review_type:
+        conditions.append(Review.review_type == review_type)
+    if iro_id is not None:
+        conditions.append(Review.iro_id == iro_id)
+    simulated = getattr(Review, "simulated", None)
+    if simulated is not None:
+        conditions.append(or_(simulated.is_(None), simulated.is_(False)))
+    return conditions
+
+
+def _quarter_of(quarters: list[Quarter]) -> ColumnElement[int]:
+    """A SQL expression numbering each review's quarter 0..n-1 (portable: plain date compares)."""
+    if len(quarters) <= 1:
+        return literal(0)
+    whens = [(Review.review_date <= q.end, index) for index, q in enumerate(quarters[:-1])]
+    return case(*whens, else_=len(quarters) - 1)
+
+
+SENT = or_(Invitation.status != "pending", Invitation.sent_at.is_not(None), Invitation.channel == "paper",
+           Invitation.received.is_(True))
+
+
+def _return_rate_counts(session: Session, scope: list, role: str | None,
+                        quarter: ColumnElement[int]) -> list[tuple[int, str, str, str, int, int]]:
+    conditions = list(scope)
+    if role:
+        conditions.append(Invitation.role == role)
+    q = quarter.label("q")
+    stmt = (select(q, Invitation.role, Review.review_type, Invitation.phase,
+                   func.sum(case((SENT, 1), else_=0)),
+                   func.sum(case((Invitation.received.is_(True), 1), else_=0)))
+            .select_from(Invitation).join(Review, Invitation.review_id == Review.id)
+            .where(*conditions)
+            .group_by(q, Invitation.role, Review.review_type, Invitation.phase))
+    return [(int(r[0]), r[1], r[2], r[3], int(r[4] or 0), int(r[5] or 0)) for r in session.execute(stmt)]
+
+
+def _order(value: str, order: tuple[str, ...]) -> tuple[int, str]:
+    return (order.index(value) if value in order else len(order), value)
+
+
+def _rate_rows(counts: Mapping[tuple[str, str, str], tuple[int, int]]) -> list[dict]:
+    rows = []
+    for (role, review_type, phase), (sent, received) in sorted(
+            counts.items(), key=lambda kv: (_order(kv[0][2], PHASE_ORDER), _order(kv[0][0], ROLE_ORDER),
+                                            _order(kv[0][1], TYPE_ORDER))):
+        rows.append({"role": role, "review_type": review_type, "phase": phase,
+                     **summarise_return_rate(sent, received)})
+    return rows
+
+
+def _answer_counts(session: Session, scope: list, role: str | None, quarter: ColumnElement[int]):
+    conditions = [*scope, Answer.skipped.is_(False)]
+    if role:
+        conditions.append(Invitation.role == role)
+    q = quarter.label("q")
+    stmt = (select(q, Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num, func.count())
+            .select_from(Answer).join(Invitation, Answer.invitation_id == Invitation.id)
+            .join(Review, Invitation.review_id == Review.id)
+            .where(*conditions)
+            .group_by(q, Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num))
+    return session.execute(stmt)
+
+
+def _question_rows(forms: Mapping[str, FormDefinition],
+                   grouped: Mapping[tuple[str, str], dict[str, Any]]) -> list[dict]:
+    """Rows for every reportable question with answers, in form and question order."""
+    rows = []
+    for form_id, form in forms.items():
+        for question in form.questions:
+            kind = question.report or DEFAULT_REPORT.get(question.type)
+            if kind in (None, "none") or (form_id, question.key) not in grouped:
+                continue
+            counts = grouped[(form_id, question.key)]
+            options: list[str] = []
+            scale = None
+            n = None
+            if kind == "distribution":
+                if question.type == "feelings":
+                    options = list(FEELINGS)
+                elif question.type == "yes_no":
+                    options = ["yes", "no", "not_sure"] if question.not_sure else ["yes", "no"]
+                else:
+                    options = [o.key for o in question.options or []]
+                n = counts["_n"]
+            elif kind == "scale":
+                spec = question.scale
+                scale = (spec.min, spec.max) if spec else (1, 10)
+            summary = summarise_question(kind, {k: v for k, v in counts.items() if k != "_n"}, n=n,
+                                         options=options, scale=scale)
+            rows.append({"survey": form_id, "key": question.key, "text": question.text.get("en", ""),
+                         "type": question.type, "report": kind, **summary})
+    return rows
+
+
+def _group_answers(forms: Mapping[str, FormDefinition], rows) -> dict[int, dict[tuple[str, str], dict[str, int]]]:
+    """Fold grouped answer rows into per-quarter, per-question counts.
+
+    A multi or feelings answer is stored as "a;b": it counts once towards n and once for
+    each option picked.
+    """
+    types = {(f.id, q.key): (q.type, q.report or DEFAULT_REPORT.get(q.type))
+             for f in forms.values() for q in f.questions}
+    out: dict[int, dict[tuple[str, str], dict[str, int]]] = defaultdict(dict)
+    for quarter, form_id, key, value, value_num, count in rows:
+        known = types.get((form_id, key))
+        if known is None or known[1] in (None, "none"):
+            continue
+        qtype, kind = known
+        counts = out[int(quarter)].setdefault((form_id, key), defaultdict(int))
+        counts["_n"] += count
+        if kind == "scale" or qtype == "scale":
+            if value_num is not None:
+                counts[str(value_num)] += count
+        elif qtype in ("multi", "feelings"):
+            for item in {v for v in (value or "").split(";") if v}:
+                counts[item] += count
+        elif qtype == "text":
+            counts["answered"] += count
+        elif value is not None:
+            counts[value] += count
+    return out
+
+
+def _participation(session: Session, scope: list, quarter: ColumnElement[int]) -> dict[int, dict]:
+    q = quarter.label("q")
+    stmt = (select(q, Review.participation_code, Review.attended, Review.chaired, Review.seen_before_review,
+                   func.count())
+            .where(*scope)
+            .group_by(q, Review.participation_code, Review.attended, Review.chaired, Review.seen_before_review))
+    raw: dict[int, dict[str, Any]] = defaultdict(lambda: {"codes": defaultdict(int), "att": [0, 0], "seen": [0, 0],
+                                                          "chair": 0, "co": 0, "chair_n": 0})
+    for quarter_no, code, attended, chaired, seen, count in session.execute(stmt):
+        block = raw[int(quarter_no)]
+        if code:
+            block["codes"][code] += count
+        if attended is not None:
+            block["att"][1] += count
+            block["att"][0] += count if attended else 0
+        if seen is not None:
+            block["seen"][1] += count
+            block["seen"][0] += count if seen else 0
+        if chaired:
+            block["chair_n"] += count
+            block["chair"] += count if chaired == "chair" else 0
+            block["co"] += count if chaired == "co_chair" else 0
+    return raw
+
+
+def _participation_summary(block: dict | None) -> dict:
+    block = block or {"codes": {}, "att": [0, 0], "seen": [0, 0], "chair": 0, "co": 0, "chair_n": 0}
+    return summarise_participation(block["codes"], attended=tuple(block["att"]), chaired=block["chair"],
+                                   co_chaired=block["co"], chair_n=block["chair_n"],
+                                   seen_before=tuple(block["seen"]))
+
+
+def _merge_participation(blocks: list[dict]) -> dict:
+    total = {"codes": defaultdict(int), "att": [0, 0], "seen": [0, 0], "chair": 0, "co": 0, "chair_n": 0}
+    for block in blocks:
+        for code, count in block["codes"].items():
+            total["codes"][code] += count
+        for key in ("att", "seen"):
+            total[key][0] += block[key][0]
+            total[key][1] += block[key][1]
+        for key in ("chair", "co", "chair_n"):
+            total[key] += block[key]
+    return total
+
+
+def _you_said_we_did(session: Session, scope: list, quarter: ColumnElement[int]) -> dict[int, int]:
+    q = quarter.label("q")
+    stmt = (select(q, func.count(YouSaidWeDid.id)).select_from(YouSaidWeDid)
+            .join(Review, YouSaidWeDid.review_id == Review.id).where(*scope).group_by(q))
+    return {int(quarter_no): int(count) for quarter_no, count in session.execute(stmt)}
+
+
+def _quotes(session: Session, scope: list, role: str | None, quarters: list[Quarter]) -> list[tuple[int, dict]]:
+    """Approved quotes (small groups held back unless overridden), each with its quarter index."""
+    conditions = [*scope, Quote.status == "approved"]
+    if role:
+        conditions.append(Quote.role == role)
+    stmt = (select(Quote.id, Quote.edited_text, Quote.redacted_text, Quote.role, Quote.age, Quote.form_id,
+                   Quote.question_key, Quote.small_group_override, Review.review_date)
+            .select_from(Quote).join(Invitation, Quote.invitation_id == Invitation.id)
+            .join(Review, Invitation.review_id == Review.id).where(*conditions).order_by(Quote.id))
+    rows = session.execute(stmt).all()
+    if not rows:
+        return []
+    sizes = {(form_id, r): int(n) for form_id, r, n in session.execute(
+        select(Invitation.form_id, Invitation.role, func.count(Invitation.id))
+        .select_from(Invitation).join(Review, Invitation.review_id == Review.id)
+        .where(*scope, Invitation.received.is_(True)).group_by(Invitation.form_id, Invitation.role))}
+    out = []
+    for row in rows:
+        if sizes.get((row.form_id, row.role), 0) < SMALL_NUMBER and not row.small_group_override:
+            continue
+        index = next((i for i, q in enumerate(quarters) if row.review_date <= q.end), len(quarters) - 1)
+        out.append((index, {"id": row.id, "text": row.edited_text or row.redacted_text, "role": row.role,
+                            "age": row.age if row.role in ("child", "care_leaver") else None,
+                            "survey": row.form_id, "question": row.question_key}))
+    return out
+
+
+def build_report(session: Session, date_from: date, date_to: date, *, role: str | None = None,
+                 review_type: str | None = None, iro_id: int | None = None,
+                 forms: Mapping[str, FormDefinition] | None = None) -> dict[str, Any]:
+    """The report for reviews held from ``date_from`` to ``date_to`` (both included).
+
+    ``forms`` (form id -> definition) defaults to the shipped forms; it names and orders the
+    questions and says how each is reported. The result is plain JSON-ready data: the
+    whole-period blocks, the same blocks per financial quarter, and last year's return rates.
+    """
+    if date_from > date_to:
+        raise ValueError("the period starts after it ends")
+    if forms is None:
+        from surveys.forms import all_forms
+
+        forms = all_forms()
+    quarters = quarters_between(date_from, date_to)
+    scope = _review_scope(date_from, date_to, review_type, iro_id)
+    quarter = _quarter_of(quarters)
+
+    # Return rates, per quarter and for the whole period.
+    rate_counts: dict[int, dict[tuple[str, str, str], tuple[int, int]]] = defaultdict(dict)
+    totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for q, r, rt, phase, sent, received in _return_rate_counts(session, scope, role, quarter):
+        rate_counts[q][(r, rt, phase)] = (sent, received)
+        totals[(r, rt, phase)][0] += sent
+        totals[(r, rt, phase)][1] += received
+
+    prev_from, prev_to = previous_year(date_from, date_to)
+    prev_scope = _review_scope(prev_from, prev_to, review_type, iro_id)
+    prev_counts = {(r, rt, phase): (sent, received)
+                   for _, r, rt, phase, sent, received in _return_rate_counts(session, prev_scope, role, literal(0))}
+
+    # Answers, grouped by quarter and question in the database.
+    per_quarter = _group_answers(forms, _answer_counts(session, scope, role, quarter))
+    whole: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for grouped in per_quarter.values():
+        for key, counts in grouped.items():
+            for value, count in counts.items():
+                whole[key][value] += count
+
+    participation = _participation(session, scope, quarter)
+    yswd = _you_said_we_did(session, scope, quarter)
+    quotes = _quotes(session, scope, role, quarters)
+
+    by_quarter = []
+    for index, q in enumerate(quarters):
+        by_quarter.append({
+            **q.as_dict(),
+            "return_rates": _rate_rows(rate_counts.get(index, {})),
+            "questions": _question_rows(forms, per_quarter.get(index, {})),
+            "participation": _participation_summary(participation.get(index)),
+            "quotes": [quote for i, quote in quotes if i == index],
+            "you_said_we_did": {"count": yswd.get(index, 0)},
+        })
+
+    return {
+        "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
+        "filters": {"role": role, "review_type": review_type, "iro_id": iro_id},
+        "small_number_threshold": SMALL_NUMBER,
+        "return_rates": _rate_rows({k: (v[0], v[1]) for k, v in totals.items()}),
+        "questions": _question_rows(forms, whole),
+        "participation": _participation_summary(_merge_participation(list(participation.values()))),
+        "quotes": [quote for _, quote in quotes],
+        "you_said_we_did": {"count": sum(yswd.values())},
+        "by_quarter": by_quarter,
+        "previous_year": {"period": {"from": prev_from.isoformat(), "to": prev_to.isoformat()},
+                          "return_rates": _rate_rows(prev_counts)},
+    }
+

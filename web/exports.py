@@ -1,0 +1,183 @@
+"""Write the report as JSON, CSV, XLSX (one sheet per table) or DOCX (tables and charts).
+
+The figures come from ``storage.reports.build_report`` and the tables from
+``surveys.report_tables``; this module only lays them out. Charts are drawn with
+matplotlib's Agg backend (no display needed) and embedded as PNG.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from surveys.report_tables import SUPPRESSED, Table, period_label, report_tables
+
+FORMATS = ("json", "csv", "xlsx", "docx")
+BINARY_FORMATS = ("xlsx", "docx")
+
+
+def to_json(report: dict[str, Any]) -> str:
+    """The report as JSON text (the same document the API returns)."""
+    return json.dumps(report, indent=2, ensure_ascii=False)
+
+
+def write_csv(report: dict[str, Any], stream: IO[str]) -> None:
+    """All tables in one CSV: each starts with a row ``["table", title]`` and its header row."""
+    writer = csv.writer(stream)
+    writer.writerow(["report", period_label(report)])
+    writer.writerow([])
+    for table in report_tables(report):
+        writer.writerow(["table", table.title])
+        writer.writerow(table.columns)
+        for row in table.rows:
+            writer.writerow(["" if cell is None else cell for cell in row])
+        if table.note:
+            writer.writerow(["note", table.note])
+        writer.writerow([])
+
+
+def write_xlsx(report: dict[str, Any], stream: IO[bytes]) -> None:
+    """An Excel workbook with one sheet per table (numbers stored as numbers)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for table in report_tables(report):
+        sheet = workbook.create_sheet(table.name[:31])
+        sheet.append([table.title])
+        sheet["A1"].font = Font(bold=True, size=13)
+        sheet.append([period_label(report)])
+        sheet.append([])
+        sheet.append(table.columns)
+        for cell in sheet[4]:
+            cell.font = bold
+        for row in table.rows:
+            sheet.append(list(row))
+        if table.note:
+            sheet.append([])
+            sheet.append([table.note])
+        for index, column in enumerate(table.columns, start=1):
+            width = max([len(str(column))] + [len(str(r[index - 1] or "")) for r in table.rows[:200]])
+            sheet.column_dimensions[sheet.cell(row=4, column=index).column_letter].width = min(60, max(8, width + 2))
+        sheet.freeze_panes = "A5"
+    workbook.save(stream)
+
+
+def _chart_png(title: str, labels: list[str], values: list[float], xlabel: str) -> bytes:
+    """A horizontal bar chart as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    height = max(2.0, 0.35 * len(labels) + 1.0)
+    figure, axes = plt.subplots(figsize=(6.5, height), dpi=110)
+    try:
+        axes.barh(range(len(labels)), values, color="#1d70b8")
+        axes.set_yticks(range(len(labels)), labels=[label[:60] for label in labels], fontsize=8)
+        axes.invert_yaxis()
+        axes.set_xlim(0, 100)
+        axes.set_xlabel(xlabel)
+        axes.set_title(title, fontsize=10)
+        for index, value in enumerate(values):
+            axes.text(value + 1, index, f"{value:.0f}%", va="center", fontsize=7)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def report_charts(report: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """Charts for the DOCX: return rates by respondent and % said yes per survey (never small groups)."""
+    charts: list[tuple[str, bytes]] = []
+    rates = [(f"{r['role']} {r['review_type']} ({r['phase']})", r["rate"] * 100) for r in report["return_rates"]
+             if not r["suppressed"] and r["rate"] is not None]
+    if rates:
+        charts.append(("Return rates", _chart_png("Return rate by respondent", [r[0] for r in rates],
+                                                  [r[1] for r in rates], "% of forms sent that came back")))
+    surveys: dict[str, list[tuple[str, int]]] = {}
+    for q in report["questions"]:
+        if q["report"] == "yes_pct" and not q["suppressed"] and q["yes_pct"] is not None:
+            surveys.setdefault(q["survey"], []).append((q["text"], q["yes_pct"]))
+    for survey, rows in surveys.items():
+        charts.append((f"% said yes: {survey}", _chart_png(f"% said yes: {survey}", [r[0] for r in rows],
+                                                           [r[1] for r in rows], "% said yes")))
+    return charts
+
+
+def _docx_table(document, table: Table) -> None:  # noqa: ANN001
+    grid = document.add_table(rows=1, cols=len(table.columns))
+    grid.style = "Table Grid"
+    for cell, heading in zip(grid.rows[0].cells, table.columns, strict=True):
+        cell.text = str(heading)
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for row in table.rows:
+        cells = grid.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            cell.text = "" if value is None else str(value)
+
+
+def write_docx(report: dict[str, Any], stream: IO[bytes]) -> None:
+    """A Word document: a heading and table per block, quotes, and charts as PNG images."""
+    from docx import Document
+    from docx.shared import Inches
+
+    document = Document()
+    document.add_heading("Have Your Say: annual report figures", level=0)
+    document.add_paragraph(f"Reviews held from {period_label(report)}. Figures from fewer than "
+                           f"{report['small_number_threshold']} people are shown as '{SUPPRESSED}'.")
+    for table in report_tables(report):
+        document.add_heading(table.title, level=1)
+        if table.name == "Quotes":
+            for row in table.rows:
+                document.add_paragraph(f"\u201c{row[0]}\u201d {row[1]}", style="Quote")
+        if table.rows:
+            _docx_table(document, table)
+        else:
+            document.add_paragraph("Nothing in this period.")
+        if table.note:
+            document.add_paragraph(table.note)
+    charts = report_charts(report)
+    if charts:
+        document.add_heading("Charts", level=1)
+        for title, png in charts:
+            document.add_paragraph(title)
+            document.add_picture(io.BytesIO(png), width=Inches(6))
+    document.save(stream)
+
+
+def export_report(report: dict[str, Any], fmt: str, path: str | Path | None) -> None:
+    """Write the report in ``fmt`` to ``path`` (or standard output for json / csv when None or "-")."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+    to_stdout = path in (None, "-")
+    if to_stdout and fmt in BINARY_FORMATS:
+        raise ValueError(f"{fmt} needs an output file (-o FILE)")
+    if fmt in BINARY_FORMATS:
+        with open(path, "wb") as stream:  # type: ignore[arg-type]
+            (write_xlsx if fmt == "xlsx" else write_docx)(report, stream)
+        return
+    if to_stdout:
+        import sys
+
+        stream = sys.stdout
+        _write_text(report, fmt, stream)
+        return
+    with open(path, "w", encoding="utf-8", newline="") as stream:  # type: ignore[arg-type]
+        _write_text(report, fmt, stream)
+
+
+def _write_text(report: dict[str, Any], fmt: str, stream: IO[str]) -> None:
+    if fmt == "json":
+        stream.write(to_json(report))
+        stream.write("\n")
+    else:
+        write_csv(report, stream)
