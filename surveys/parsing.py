@@ -175,17 +175,19 @@ _NUMBER_WORDS = {
     "zero": 0, "none": 0, "nil": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
     "twenty": 20, "fifty": 50, "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9,
-    "un": 1, "dau": 2, "tri": 3, "pedwar": 4, "pump": 5, "chwech": 6, "saith": 7, "wyth": 8,
-    "naw": 9, "deg": 10,
 }
+# Only for Welsh speakers: in English "naw" means no, and must never read as 9.
+_NUMBER_WORDS_CY = {"un": 1, "dau": 2, "tri": 3, "pedwar": 4, "pump": 5, "chwech": 6, "saith": 7,
+                    "wyth": 8, "naw": 9, "deg": 10}
 _KEYCAP_TEN = "\U0001F51F"
 
 
-def _parse_scale(question: Question, text: str) -> Parsed:
+def _parse_scale(question: Question, text: str, language: str = "en") -> Parsed:
     spec = question.scale or ScaleSpec()
+    words = {**_NUMBER_WORDS, **_NUMBER_WORDS_CY} if language == "cy" else _NUMBER_WORDS
     norm = normalise(text).replace(_KEYCAP_TEN, " 10 ")
     norm = re.sub(r"\b(no|any|some|every) one\b", r"\1body", norm)  # "no one listens" holds no number
-    norm = re.sub(r"[^\W\d_]+", lambda m: str(_NUMBER_WORDS.get(m.group(), m.group())), norm)
+    norm = re.sub(r"[^\W\d_]+", lambda m: str(words.get(m.group(), m.group())), norm)
     norm = re.sub(r"(\d+)\.0+(?!\d)", r"\1", norm)  # "7.0"
     if re.search(r"(^|\s)-\s*\d", norm):
         return Parsed(False, error="reask_scale_range")  # "-3": below any scale
@@ -194,8 +196,6 @@ def _parse_scale(question: Question, text: str) -> Parsed:
     if re.search(r"\d\s*[.,]\s*\d", norm):
         return Parsed(False, error="reask_scale_one")  # 6.5: ask for one whole number
     numbers = [int(n) if len(n) <= 4 else 10**4 for n in re.findall(r"\d+", norm)]
-    if not numbers and _words(norm) in (["none"], ["nil"]):
-        numbers = [0]
     distinct = list(dict.fromkeys(numbers))
     if not distinct:
         return Parsed(False, error="reask_scale")
@@ -443,7 +443,7 @@ def parse_answer(question: Question, text: str, language: str = "en", respondent
         if question.type == "yes_no":
             return _parse_yes_no(question, text)
         if question.type == "scale":
-            return _parse_scale(question, text)
+            return _parse_scale(question, text, language)
         if question.type == "single":
             return _parse_single(question, text, language)
         if question.type == "multi":

@@ -106,6 +106,12 @@ def test_scale_reasks_naming_the_range(text: str, error: str) -> None:
         assert "{min}" in catalogue.text(error) or error == "reask_scale"
 
 
+def test_welsh_number_words_only_for_welsh_speakers() -> None:
+    assert parse_answer(SCALE, "naw").ok is False  # "naw" is "no" in English text-speak
+    assert parse_answer(SCALE, "naw", "cy").value == 9
+    assert parse_answer(SCALE, "saith", "cy").value == 7
+
+
 def test_scale_respects_its_own_range() -> None:
     assert _ok(SCALE_0_5, "0") == 0
     assert _ok(SCALE_0_5, "none") == 0
