@@ -22,6 +22,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,12 +81,23 @@ class _RateLimiter:
 rate_limiter = _RateLimiter()
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """What a worker needs of one claimed row, read inside the claiming transaction."""
+
+    id: int
+    channel: str
+    message: OutboundMessage
+    attempts: int
+
+
 def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: Iterable[str],
-           only_ids: Iterable[int] | None = None) -> tuple[str, list[int]]:
+           only_ids: Iterable[int] | None = None) -> tuple[str, list[_Claimed], int]:
+    """Lease due rows to this worker; (lease token, rows to send, rows cancelled as opted out)."""
     channels = list(channels)
     token = f"{worker_id}:{uuid.uuid4().hex[:8]}"[-64:]
     if not channels or limit <= 0:
-        return token, []
+        return token, [], 0
     due = (select(OutboxMessage.id)
            .where(OutboxMessage.status.in_(("queued", "sending")), OutboxMessage.next_attempt_at <= now,
                   OutboxMessage.channel.in_(channels),
@@ -93,6 +106,10 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
     if only_ids is not None:
         due = due.where(OutboxMessage.id.in_(list(only_ids)))
     lease = {"locked_by": token, "locked_until": now + LEASE, "status": "sending"}
+    claimed: list[_Claimed] = []
+    cancelled = 0
+    # One transaction claims and reads: with SQLite every extra write transaction queues
+    # behind the webhook's, so the sender keeps to one here and one per sent message.
     with db.session() as session:
         if db.is_sqlite:
             # BEGIN IMMEDIATE (storage.db) holds the write lock; the lease test is repeated in
@@ -102,30 +119,32 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
                 .where(OutboxMessage.id.in_(due.scalar_subquery()),
                        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
                 .values(**lease).execution_options(synchronize_session=False))
-            ids = list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.locked_by == token)
-                                       .order_by(OutboxMessage.id)))
+            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.locked_by == token)
+                                   .order_by(OutboxMessage.id)).all()
         else:
             ids = list(session.scalars(due.with_for_update(skip_locked=True)))
+            rows = []
             if ids:
                 session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**lease)
                                 .execution_options(synchronize_session=False))
-    return token, ids
-
-
-def _deliver(db: Database, config: Any, token: str, ids: list[int], now: datetime) -> dict[str, int]:
-    counts = {"claimed": len(ids), "sent": 0, "retry": 0, "failed": 0, "cancelled": 0}
-    max_attempts = int(getattr(config, "OUTBOX_MAX_ATTEMPTS", 8) or 8)
-    for row_id in ids:
-        with db.session() as session:
-            row = session.get(OutboxMessage, row_id)
-            if row is None or row.locked_by != token:
-                continue
+                rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                       .order_by(OutboxMessage.id)).all()
+        for row in rows:
             if not row.to or is_opted_out(session, row.channel, row.to):
                 _release(row, "cancelled", now, error="opted out" if row.to else "no address")
-                counts["cancelled"] += 1
+                cancelled += 1
                 continue
-            message = OutboundMessage.from_outbox(row.to, row.body or "", row.payload)
-            name, attempts = row.channel, row.attempts
+            claimed.append(_Claimed(row.id, row.channel, OutboundMessage.from_outbox(row.to, row.body or "",
+                                                                                     row.payload), row.attempts))
+    return token, claimed, cancelled
+
+
+def _deliver(db: Database, config: Any, token: str, claimed: list[_Claimed], cancelled: int,
+             now: datetime) -> dict[str, int]:
+    counts = {"claimed": len(claimed) + cancelled, "sent": 0, "retry": 0, "failed": 0, "cancelled": cancelled}
+    max_attempts = int(getattr(config, "OUTBOX_MAX_ATTEMPTS", 8) or 8)
+    for item in claimed:
+        row_id, name, message, attempts = item.id, item.channel, item.message, item.attempts
         channel = get_channel(config, name)
         if channel is None:  # settings changed under us: leave it queued
             with db.session() as session:
@@ -140,7 +159,7 @@ def _deliver(db: Database, config: Any, token: str, ids: list[int], now: datetim
         except (TransientSendError, PermanentSendError) as exc:
             outcome = exc
         except Exception as exc:  # noqa: BLE001 - a bug in one send must not stop the queue
-            log.exception("outbox %s: unexpected error sending on %s", row_id, name)
+            log.error("outbox %s: unexpected %s sending on %s", row_id, type(exc).__name__, name)
             outcome = TransientSendError(f"unexpected {type(exc).__name__}")
         with db.session() as session:
             row = session.get(OutboxMessage, row_id)
@@ -203,8 +222,9 @@ def deliver_due(db: Database, config: Any, *, now: datetime | None = None, worke
                 limit: int = 200) -> dict[str, int]:
     """Claim and send up to ``limit`` due messages; counts of claimed/sent/retry/failed/cancelled."""
     now = now or utcnow()
-    token, ids = _claim(db, now, worker_id or default_worker_id(), limit, configured_channels(config))
-    return _deliver(db, config, token, ids, now)
+    token, claimed, cancelled = _claim(db, now, worker_id or default_worker_id(), limit,
+                                       configured_channels(config))
+    return _deliver(db, config, token, claimed, cancelled, now)
 
 
 def send_now(db: Database, config: Any, outbox_ids: Iterable[int], *, now: datetime | None = None,
@@ -214,9 +234,60 @@ def send_now(db: Database, config: Any, outbox_ids: Iterable[int], *, now: datet
     if not outbox_ids:
         return {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "cancelled": 0}
     now = now or utcnow()
-    token, ids = _claim(db, now, worker_id or default_worker_id(), len(outbox_ids), configured_channels(config),
-                        only_ids=outbox_ids)
-    return _deliver(db, config, token, ids, now)
+    token, claimed, cancelled = _claim(db, now, worker_id or default_worker_id(), len(outbox_ids),
+                                       configured_channels(config), only_ids=outbox_ids)
+    return _deliver(db, config, token, claimed, cancelled, now)
+
+
+class BackgroundSender:
+    """Sends a webhook's replies on a small thread pool, so the webhook answers without waiting.
+
+    One pool per process, created lazily (after gunicorn forks). What fails to send here
+    stays in the outbox for the worker. ``drain`` waits for everything submitted so far.
+    """
+
+    def __init__(self, threads: int = 4) -> None:
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._pid: int | None = None
+        self._pending: set[Future[Any]] = set()
+
+    def submit(self, db: Database, config: Any, outbox_ids: Iterable[int]) -> None:
+        """Send these outbox rows soon, on the pool."""
+        ids = list(outbox_ids)
+        if not ids:
+            return
+        with self._lock:
+            if self._executor is None or self._pid != os.getpid():
+                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="outbox-send")
+                self._pid = os.getpid()
+                self._pending = set()
+            future = self._executor.submit(self._send, db, config, ids)
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    @staticmethod
+    def _send(db: Database, config: Any, ids: list[int]) -> dict[str, int]:
+        try:
+            return send_now(db, config, ids)
+        except Exception as exc:  # noqa: BLE001 - the worker retries what is still queued
+            log.warning("immediate send failed (%s); the worker will retry", type(exc).__name__)
+            return {}
+
+    def _done(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until everything submitted so far has been tried."""
+        with self._lock:
+            pending = list(self._pending)
+        if pending:
+            wait(pending, timeout=timeout)
+
+
+background = BackgroundSender()
 
 
 def run_worker(db: Database, config: Any, stop: threading.Event, interval: float = 5.0,

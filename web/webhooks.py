@@ -4,7 +4,9 @@ Each request is verified first (Twilio signature over the public URL, Telegram s
 header); an unverified request gets 403 and changes nothing. The inbound message is
 stored before anything else happens and is unique per provider id, so a provider
 retrying its webhook changes nothing. Replies go through the outbox and are sent at
-once after the transaction commits; what fails there is retried by the worker.
+once after the transaction commits, on a small thread pool (``bot.sender.background``)
+so the webhook answers without waiting for the provider; what fails is retried by the
+worker.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def _twiml() -> Response:
 def handle_inbound(message: InboundMessage) -> Any:
     """Store and dispatch one inbound message, then send its replies; the Dispatched result."""
     from bot.dispatcher import Dispatched, dispatch
-    from bot.sender import send_now
+    from bot.sender import background
 
     db, config = _db(), _config()
     with db.session() as session:
@@ -73,11 +75,9 @@ def handle_inbound(message: InboundMessage) -> Any:
                 "body": message.text, "status": "error", "received_at": utcnow(),
             }, ["channel", "provider_id"])
             result = Dispatched(outcome="error")
-    if result.outbox_ids:
-        try:
-            send_now(db, config, result.outbox_ids)
-        except Exception as exc:  # noqa: BLE001 - the worker retries what is still queued
-            log.warning("immediate send failed (%s); the worker will retry", type(exc).__name__)
+    # Sent straight away but off the request thread: the provider's round trip does not
+    # hold up the webhook's answer (or a sync worker); the worker retries what fails.
+    background.submit(db, config, result.outbox_ids)
     return result
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from storage.models import Invitation, Review
+from storage.models import Invitation, Review, utcnow
 
 
 def make_invitation(session: Session, *, form_id: str = "child_after", role: str = "child", age: int = 12,
@@ -23,7 +23,7 @@ def make_invitation(session: Session, *, form_id: str = "child_after", role: str
         review_id=review.id, import_key=secrets.token_hex(16),
         phase=phase or ("feedback" if form_id.endswith("_after") else "consultation"), form_id=form_id,
         role=role, channel=channel, contact=contact, token=secrets.token_urlsafe(24), status=status,
-        telegram_chat_id=chat_id, language="en",
+        telegram_chat_id=chat_id, language="en", sent_at=None if status == "pending" else utcnow(),
     )
     session.add(invitation)
     session.flush()

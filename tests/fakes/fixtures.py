@@ -109,12 +109,15 @@ def payload(name: str) -> dict:
 @pytest.fixture
 def twilio_post(channel_client, channel_config: Config):  # noqa: ANN001
     """POST a form to a Twilio webhook path, signed as Twilio signs it (or with ``signature``)."""
+    from bot.sender import background
     from tests.fakes.twilio_fake import sign
 
     def post(path: str, form: dict[str, str], signature: str | None = None):  # noqa: ANN202
         url = channel_config.PUBLIC_BASE_URL.rstrip("/") + path
         signature = signature if signature is not None else sign(channel_config.TWILIO_AUTH_TOKEN, url, form)
-        return channel_client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+        response = channel_client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+        background.drain()  # replies go out on a thread pool; wait so tests see them arrive
+        return response
 
     return post
 
@@ -122,9 +125,12 @@ def twilio_post(channel_client, channel_config: Config):  # noqa: ANN001
 @pytest.fixture
 def telegram_post(channel_client):  # noqa: ANN001
     """POST an update to the Telegram webhook with the secret header (or ``secret``)."""
+    from bot.sender import background
 
     def post(update: dict, secret: str | None = TELEGRAM_SECRET):  # noqa: ANN202
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-        return channel_client.post("/webhooks/telegram", json=update, headers=headers)
+        response = channel_client.post("/webhooks/telegram", json=update, headers=headers)
+        background.drain()
+        return response
 
     return post
