@@ -116,7 +116,11 @@ _NOT_SURE_EXACT = {
     "not shure", "not sur", "idc", "i dont mind", "hmm", "hmmm", "3", "\U0001F937",
 }
 _NOT_SURE_PHRASES = ("not sure", "dont know", "dunno", "idk", "maybe", "unsure", "no idea",
-                     "kind of", "sort of", "ddim yn siwr", "dont no", "not always")
+                     "kind of", "sort of", "ddim yn siwr", "dont no", "not always", "not bad",
+                     "not too bad")
+# A reply opening with one of these says no ("not safe", "dont feel listened to").
+_NEGATIVE_OPENERS = {"not", "dont", "didnt", "doesnt", "never", "nobody", "nothing", "cant", "wasnt",
+                     "isnt", "havent", "aint", "wont", "nt"}
 _YES_CORE = {"yes", "y", "yeah", "yea", "yep", "ya", "yh", "ye", "yess", "yup", "yas", "yah",
              "aye", "yeh", "ie", "\U0001F44D"}
 # Words that mean yes when they open a reply ("ok I think so") but not inside one ("no I'm ok").
@@ -154,10 +158,13 @@ def _yes_no_class(norm: str) -> str | None:
     if not tokens:
         return None
     first = tokens[0]
-    if first in _YES_LEAD or _YES_RE.fullmatch(first) or (has_yes and first not in _NO_WORDS):
-        return "yes"
-    if first in _NO_WORDS or _NO_RE.fullmatch(first) or has_no:
+    if first in _NEGATIVE_OPENERS:
         return "no"
+    if has_no:
+        # "no I'm ok" is no; "ok no" says both, so ask again rather than guess.
+        return None if first in _YES_LEAD and first not in _YES_CORE else "no"
+    if first in _YES_LEAD or _YES_RE.fullmatch(first) or has_yes:
+        return "yes"
     return None
 
 

@@ -60,7 +60,8 @@ def _ok(question: Question, text: str, language: str = "en") -> object:
     ("\U0001F44E", "no"), ("2", "no"), ("NOOO", "no"), ("not really", "no"), ("no i'm ok", "no"),
     ("Nah not really", "no"), ("no.", "no"), ("i don't think so", "no"), ("never", "no"),
     ("defo", "yes"), ("obvs", "yes"), ("think so", "yes"), ("fine", "yes"), ("prob not", "no"),
-    ("not rlly", "no"), ("of course not", "no"), ("not yet", "no"),
+    ("not rlly", "no"), ("of course not", "no"), ("not yet", "no"), ("dont feel safe", "no"),
+    ("not safe", "no"), ("nobody listens", "no"), ("never ever", "no"),
 ])
 def test_yes_no_understands_how_people_type(text: str, expected: str) -> None:
     assert _ok(YES_NO, text) == expected
@@ -70,7 +71,7 @@ def test_yes_no_understands_how_people_type(text: str, expected: str) -> None:
 @pytest.mark.parametrize("text", [
     "not sure", "Not Sure", "dunno", "idk", "IDK!!", "maybe", "don't know", "dont know", "3",
     "i don't know", "i dunno", "kind of", "sort of", "no idea", "\U0001F937", "yes and no",
-    "not sure tbh", "Maybe?", "i dont no", "not always", "hmm",
+    "not sure tbh", "Maybe?", "i dont no", "not always", "hmm", "not bad",
 ])
 def test_not_sure_only_where_the_question_offers_it(text: str) -> None:
     assert _ok(YES_NO_SURE, text) == "not_sure"
@@ -78,7 +79,7 @@ def test_not_sure_only_where_the_question_offers_it(text: str) -> None:
     assert parsed == Parsed(False, error="reask_yes_no")
 
 
-@pytest.mark.parametrize("text", ["", "   ", "banana", "4", "what?", "yes no", "\U0001F431", "0"])
+@pytest.mark.parametrize("text", ["", "   ", "banana", "4", "what?", "yes no", "\U0001F431", "0", "ok no"])
 def test_yes_no_reasks_what_it_cannot_read(text: str) -> None:
     assert parse_answer(YES_NO_SURE, text) == Parsed(False, error="reask_yes_no_sure")
 
