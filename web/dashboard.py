@@ -471,6 +471,14 @@ def figures():
         sent = sum(r["sent_total"] for r in rows)
         received = sum(r["received_total"] for r in rows)
         quarter_rates.append({"label": qlabel, "sent": sent, "received": received, "pct": pct(received, sent)})
+    # York's Table 7: children seen and spoken to by the IRO before the review, by quarter.
+    seen_by_quarter = []
+    for qlabel, block in quarters:
+        seen = (block.get("participation") or {}).get("seen_before_review") or {}
+        if seen.get("n"):
+            count, n = int(seen.get("count") or 0), int(seen["n"])
+            seen_by_quarter.append({"label": qlabel, "seen": count, "not_seen": n - count, "n": n,
+                                    "pct": pct(count, n)})
     chart_rates = charts.bar_chart([q["label"] for q in quarter_rates],
                                    {"Return rate": [q["pct"] for q in quarter_rates]},
                                    title="Consultation return rate by quarter (%)")
@@ -485,7 +493,7 @@ def figures():
         "dashboard/figures.html", error=error, label=label, start=start, end=end, args=args,
         role_labels=ROLE_LABELS, iros=iros, available=build_report is not None,
         consultation=consultation, feedback=feedback, questions=questions, other_questions=other_questions,
-        participation=participation, participation_more=participation_more, quarter_rates=quarter_rates, quotes=report.get("quotes") or [],
+        participation=participation, participation_more=participation_more, seen_by_quarter=seen_by_quarter, quarter_rates=quarter_rates, quotes=report.get("quotes") or [],
         chart_rates=chart_rates, chart_questions=chart_questions, chart_participation=chart_participation,
         this_year=financial_year(today),
     ), status

@@ -35,6 +35,7 @@ def figures_world(app):  # noqa: ANN001, ANN201
                                              "someone_to_talk_to": "yes" if n < 3 else "no"})
             review.participation_code = "PN1" if n % 2 == 0 else "PN6"
             review.attended = n % 2 == 0
+            review.seen_before_review = n != 1  # Q1: 4 of 5 seen; Q2: 1 of 1
     return ids
 
 
@@ -56,6 +57,9 @@ def test_figures_for_a_reporting_year(client, figures_world) -> None:  # noqa: A
     assert re.search(r"<th scope=\"row\">PN1</th><td>[^<]+</td><td class=\"num\">3</td><td class=\"num\">50%</td>", html)
     assert re.search(r"<th scope=\"row\">PN6</th><td>[^<]+</td><td class=\"num\">3</td><td class=\"num\">50%</td>", html)
     assert "(n = 6)" in html
+    # York's 'seen before the review' by quarter: seen, not seen, n, %.
+    assert re.search(r"<th scope=\"row\">2025/26 Q1</th><td class=\"num\">4</td><td class=\"num\">1</td>"
+                     r"<td class=\"num\">5</td><td class=\"num\">80%</td>", html)
     # Quarters and the server-drawn charts (SVG images, no scripts).
     assert "2025/26 Q1" in html and "2025/26 Q2" in html
     charts = re.findall(r'<img class="chart" src="data:image/svg\+xml;base64,([^"]+)" alt="[^"]+"', html)
