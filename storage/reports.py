@@ -104,15 +104,17 @@ def _rate_rows(counts: Mapping[tuple[str, str, str], tuple[int, int]]) -> list[d
 
 
 def _answer_counts(session: Session, scope: list, role: str | None, quarter: ColumnElement[int]):
-    conditions = [*scope, Answer.skipped.is_(False)]
+    conditions = [Answer.skipped.is_(False)]
     if role:
         conditions.append(Invitation.role == role)
-    q = quarter.label("q")
-    stmt = (select(q, Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num, func.count())
+    # The quarter is worked out once per review in a subquery, not once per answer.
+    reviews = select(Review.id.label("rid"), quarter.label("q")).where(*scope).subquery()
+    stmt = (select(reviews.c.q, Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num,
+                   func.count())
             .select_from(Answer).join(Invitation, Answer.invitation_id == Invitation.id)
-            .join(Review, Invitation.review_id == Review.id)
+            .join(reviews, Invitation.review_id == reviews.c.rid)
             .where(*conditions)
-            .group_by(q, Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num))
+            .group_by(reviews.c.q, Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num))
     return session.execute(stmt)
 
 

@@ -1,0 +1,140 @@
+"""``haveyoursay report``: JSON (same as the API), CSV, XLSX and DOCX with the right figures."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from storage.staff import new_api_token
+from tests.storage.report_data import APPROVED_QUOTE, EXCERPT, HIDDEN_TEXTS, seed_year
+
+ARGS = ["report", "--from", "2025-04-01", "--to", "2026-03-31"]
+
+
+@pytest.fixture
+def seeded(app):  # noqa: ANN001
+    with app.extensions["db"].session() as session:
+        year = seed_year(session)
+        token = new_api_token(session, "manager@council.example")
+    return year, token
+
+
+def _run(app, *args: str):  # noqa: ANN001
+    result = app.test_cli_runner().invoke(args=[*ARGS, *args])
+    return result
+
+
+def _export(app, tmp_path: Path, fmt: str) -> Path:  # noqa: ANN001
+    out = tmp_path / f"report.{fmt}"
+    result = _run(app, "--format", fmt, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.exists() and out.stat().st_size > 0
+    return out
+
+
+def _csv_tables(path: Path) -> dict[str, list[list[str]]]:
+    tables: dict[str, list[list[str]]] = {}
+    current = None
+    with path.open(newline="", encoding="utf-8") as stream:
+        for row in csv.reader(stream):
+            if row[:1] == ["table"]:
+                current = tables.setdefault(row[1], [])
+            elif row and current is not None and row[0] != "note":
+                current.append(row)
+    return tables
+
+
+def _assert_no_hidden_text(text: str) -> None:
+    for hidden in (*HIDDEN_TEXTS, EXCERPT):
+        assert hidden not in text
+
+
+def test_json_export_is_the_api_document(app, client, seeded, tmp_path):  # noqa: ANN001
+    _, token = seeded
+    out = _export(app, tmp_path, "json")
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    api = client.get("/api/v1/report?from=2025-04-01&to=2026-03-31",
+                     headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert exported == api
+    _assert_no_hidden_text(out.read_text(encoding="utf-8"))
+
+
+def test_csv_export_opens_with_the_csv_module(app, seeded, tmp_path):  # noqa: ANN001
+    out = _export(app, tmp_path, "csv")
+    tables = _csv_tables(out)
+    rates = tables["Consultation and feedback forms sent and received"]
+    assert rates[0][:6] == ["Phase", "Respondent", "Review type", "Sent", "Received", "Return rate %"]
+    child = next(r for r in rates if r[1] == "Child / young person" and r[2] == "CLA")
+    assert child[3:9] == ["10", "8", "80", "1", "1", "suppressed"]  # last year: one form sent
+    subtotal = next(r for r in rates if r[1] == "All respondents")
+    assert subtotal[3:6] == ["18", "12", "67"]  # 10 + 7 + 1 sent, 8 + 4 received
+    care_leaver = next(r for r in rates if r[1] == "Care leaver")
+    assert care_leaver[5] == "suppressed"  # one form sent
+    yes = {r[1]: r for r in tables["Yes / no questions: % said yes"]}
+    assert yes["Do you know who your IRO is?"][2:6] == ["10", "70", "20", "10"]
+    carer = next(r for r in tables["Yes / no questions: % said yes"] if r[0] == "carer_after")
+    assert carer[2:4] == ["<5", "suppressed"]
+    by_quarter = {r[1]: r for r in tables["% said yes by quarter"] if r[0] == "child_after"}
+    assert by_quarter["Do you know who your IRO is?"][2:] == ["63", "", "suppressed", "", "70"]
+    part = {r[0]: r for r in tables["How children took part in their reviews (PN codes)"]}
+    assert part["PN1"][2:4] == ["4", "50"] and part["PN7"][2:4] == ["1", "13"]
+    quotes = tables["In their own words"]
+    assert quotes[1:] == [[APPROVED_QUOTE, "(10)", "child_after"]]
+    _assert_no_hidden_text(out.read_text(encoding="utf-8"))
+
+
+def test_xlsx_export_has_one_sheet_per_table(app, seeded, tmp_path):  # noqa: ANN001
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(_export(app, tmp_path, "xlsx"))
+    assert workbook.sheetnames == ["Return rates", "Return rates by quarter", "Yes-no questions", "Yes by quarter",
+                                   "Choices", "Scores", "Participation", "Quotes", "You said we did"]
+    rates = [list(r) for r in workbook["Return rates"].iter_rows(min_row=5, values_only=True)]
+    child = next(r for r in rates if r[1] == "Child / young person" and r[2] == "CLA")
+    assert child[3:6] == [10, 8, 80]
+    choices = [list(r) for r in workbook["Choices"].iter_rows(min_row=5, values_only=True)]
+    in_person = next(r for r in choices if r[0] == "child_after" and r[3] == "in_person")
+    assert in_person[2] == 8 and in_person[4:6] == [3, 38]
+    scores = [list(r) for r in workbook["Scores"].iter_rows(min_row=5, values_only=True)]
+    rate_meeting = next(r for r in scores if r[0] == "child_after")
+    assert rate_meeting[2:5] == [5, 3.8, 4]
+    text = " ".join(str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row if c)
+    assert APPROVED_QUOTE in text
+    _assert_no_hidden_text(text)
+
+
+def test_docx_export_holds_the_tables_and_charts(app, seeded, tmp_path):  # noqa: ANN001
+    from docx import Document
+
+    document = Document(str(_export(app, tmp_path, "docx")))
+    tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
+    rates = next(t for t in tables if t[0][:4] == ["Phase", "Respondent", "Review type", "Sent"])
+    child = next(r for r in rates if r[1] == "Child / young person" and r[2] == "CLA")
+    assert child[3:6] == ["10", "8", "80"]
+    yes = next(t for t in tables if t[0][:4] == ["Survey", "Question", "Answered", "% said yes"])
+    assert next(r for r in yes if r[1] == "Do you know who your IRO is?")[2:4] == ["10", "70"]
+    assert len(document.inline_shapes) >= 2  # return rates and % said yes charts
+    text = "\n".join([p.text for p in document.paragraphs] + [c for t in tables for r in t for c in r])
+    assert APPROVED_QUOTE in text
+    _assert_no_hidden_text(text)
+
+
+def test_cli_errors(app, seeded, tmp_path):  # noqa: ANN001
+    result = app.test_cli_runner().invoke(args=["report", "--from", "2026-04-01", "--to", "2025-04-01"])
+    assert result.exit_code != 0 and "--from must not be after --to" in result.output
+    result = _run(app, "--format", "docx")
+    assert result.exit_code != 0 and "-o FILE" in result.output
+    result = app.test_cli_runner().invoke(args=["report", "--from", "2025-02-30", "--to", "2025-04-01"])
+    assert result.exit_code != 0
+    result = _run(app, "--format", "csv", "-o", str(tmp_path / "missing" / "x.csv"))
+    assert result.exit_code != 0 and "cannot write" in result.output
+
+
+def test_json_to_standard_output(app, seeded):  # noqa: ANN001
+    result = _run(app, "--role", "carer")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert {r["role"] for r in data["return_rates"]} == {"carer"}
