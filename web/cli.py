@@ -141,9 +141,15 @@ def report_command(date_from, date_to, fmt: str, output: str, role: str | None, 
         raise click.ClickException("--from must not be after --to")
     if fmt in BINARY_FORMATS and output == "-":
         raise click.ClickException(f"--format {fmt} needs an output file: -o FILE")
-    with _db().session() as session:
-        data = build_report(session, date_from.date(), date_to.date(), role=role, review_type=review_type,
-                            iro_id=iro_id)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with _db().session() as session:
+            data = build_report(session, date_from.date(), date_to.date(), role=role, review_type=review_type,
+                                iro_id=iro_id)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot read the database ({type(exc).__name__}); "
+                                   "has 'haveyoursay db upgrade' been run?") from None
     try:
         export_report(data, fmt, output)
     except OSError as exc:

@@ -138,3 +138,17 @@ def test_json_to_standard_output(app, seeded):  # noqa: ANN001
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert {r["role"] for r in data["return_rates"]} == {"carer"}
+
+
+def test_cli_on_a_database_never_upgraded(config, tmp_path, monkeypatch):  # noqa: ANN001
+    from dataclasses import replace
+
+    from web import create_app
+
+    monkeypatch.setenv("HAVEYOURSAY_INSTANCE", str(tmp_path / "instance"))
+    app = create_app(replace(config, DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite'}"))
+    try:
+        result = app.test_cli_runner().invoke(args=ARGS)
+    finally:
+        app.extensions["db"].dispose()
+    assert result.exit_code != 0 and "db upgrade" in result.output
