@@ -147,3 +147,22 @@ def test_grouped_queries_only(db, year):  # noqa: ANN001
     assert len(selects) <= 8
     answer_query = next(s for s in selects if "answers" in s)
     assert "GROUP BY" in answer_query.upper()
+
+
+def test_simulated_reviews_never_count(db, year):  # noqa: ANN001
+    from storage.models import Review
+    from storage.responses import save_answers
+    from tests.storage.report_data import make_invitation, make_review
+
+    with db.session() as session:
+        before = build_report(session, *PERIOD)
+        review = make_review(session, "SIM1", review_date=date(2025, 5, 20), iro_id=year.iro_a)
+        review.simulated = True
+        child = make_invitation(session, review, "child", phase="feedback", contact="+447400199999")
+        save_answers(session, child, {"know_iro": "yes", "spoke_before": "yes", "how_attended": "phone"},
+                     channel="web", finished=True)
+        review.participation_code = "PN1"
+    with db.session() as session:
+        assert session.get(Review, review.id).simulated is True
+        after = build_report(session, *PERIOD)
+    assert after == before
