@@ -19,6 +19,12 @@ optionally only one review type or one IRO's reviews; simulated reviews never co
 - **Quotes**: only quotes a person approved; a quote from a group (form and role) of fewer
   than the small-number threshold of received forms is held back unless a manager
   recorded a reason to show it (the same rule as the quotes screen).
+
+Indexes: the existing ones serve every narrow report (reviews.review_date, reviews.iro_id,
+invitations.review_id, the answers (invitation_id, question_key) unique index): one IRO's
+year on a national-scale database (bench/report.py) takes under 0.1 s. A whole national
+year reads most of the answers table whatever the index, so PostgreSQL runs it as a
+parallel scan and hash join; no report-only index is added.
 """
 
 from __future__ import annotations
