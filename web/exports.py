@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from pathlib import Path
 from typing import IO, Any
 
@@ -75,11 +76,12 @@ def _chart_png(title: str, labels: list[str], values: list[float], xlabel: str) 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    height = max(2.0, 0.35 * len(labels) + 1.0)
-    figure, axes = plt.subplots(figsize=(6.5, height), dpi=110)
+    wrapped = [textwrap.fill(label, 40, max_lines=3, placeholder="...") for label in labels]
+    height = max(2.0, 0.45 * sum(w.count("\n") + 1 for w in wrapped) + 1.0)
+    figure, axes = plt.subplots(figsize=(7.5, height), dpi=110)
     try:
         axes.barh(range(len(labels)), values, color="#1d70b8")
-        axes.set_yticks(range(len(labels)), labels=[label[:60] for label in labels], fontsize=8)
+        axes.set_yticks(range(len(labels)), labels=wrapped, fontsize=8)
         axes.invert_yaxis()
         axes.set_xlim(0, 100)
         axes.set_xlabel(xlabel)
