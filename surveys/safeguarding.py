@@ -1,0 +1,466 @@
+"""Screen a free-text answer for a possible disclosure of harm, the way children type.
+
+``screen(text)`` never raises and never repeats the child's words: ``reasons`` are short
+labels ("self-harm phrase", "abuse disclosure") and ``categories`` are codes
+(``self_harm``, ``physical_abuse`` ...). Recall matters more than precision: an IRO reading
+a false alarm costs minutes, a missed disclosure costs a child. So when in doubt a rule
+flags, and sentiment (surveys.sentiment) is only ever a second signal beside a risk word.
+
+How text is read before the rules run (``normalise``): lower case, curly quotes and
+apostrophes dropped ("don't" -> "dont"), other punctuation to spaces, letters repeated
+three or more times squeezed ("sooo scared", "hurrrt"), s p a c e d letters joined,
+text-speak and common misspellings mapped to one spelling (``SPELLINGS``: "u" -> "you",
+"kms" -> "kill myself", "sucide" -> "suicide", "hitted" -> "hit", "scard" -> "scared"),
+and long risk words matched within one typo (``FUZZY_WORDS``).
+
+Negation: a rule marked negatable does not fire when "not / never / no / nobody / no one
+/ dont / doesnt / didnt ..." stands within the four words before it in the same clause
+("nobody hurts me", "i am not scared"), except that "anymore / any more" keeps an abuse
+rule firing ("he doesnt hit me anymore" tells of past harm). "I dont feel safe" is its
+own rule: a negated "safe" is unsafe. Self-harm and sexual-abuse phrases are never
+negatable ("i dont want to kill myself" is still read by a person).
+
+Everyday idioms decided (``IDIOMS`` rewrites them to harmless words before the rules run;
+tests/data/safeguarding_examples.csv holds the examples):
+- not flagged: "I'd kill for a pizza", "this homework is killing me", "dying to see my
+  mum", "my brother hits me up on snap", "she beat me at fifa", "beats me" (= no idea),
+  "i'm dead lol", "i nearly died laughing", "my mum will kill me if i fail", "im starving"
+  (after school), "scared of spiders / the dark / heights / dogs / exams / my review
+  meeting" (fears of things, animals and tests: see ``BENIGN_FEARS``), "my dog ran away",
+  "kicked me out of the game / group chat".
+- flagged: "scared" of a person, of home or of nothing named ("im scared"), "X will kill
+  me" (a threat unless it is the fail/forget/late idiom), "i want to die" in any mood.
+
+Every rule and word list is module-level data so that a safeguarding lead can review it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# --- vocabulary ------------------------------------------------------------------
+
+# One spelling for text-speak and common misspellings (applied word by word).
+SPELLINGS: dict[str, str] = {
+    "u": "you", "ya": "you", "yu": "you", "ur": "your", "r": "are",
+    "im": "i am", "ive": "i have", "id": "i would", "iam": "i am",
+    "dont": "do not", "dnt": "do not", "doesnt": "does not", "didnt": "did not",
+    "cant": "can not", "cannot": "can not", "wont": "will not", "isnt": "is not",
+    "arent": "are not", "wasnt": "was not", "werent": "were not", "havent": "have not",
+    "hasnt": "has not", "aint": "is not", "wouldnt": "would not", "shouldnt": "should not",
+    "hes": "he is", "shes": "she is", "theyre": "they are", "thats": "that is",
+    "bc": "because", "cuz": "because", "cos": "because", "coz": "because", "bcuz": "because",
+    "becuz": "because", "becos": "because",
+    "gonna": "going to", "wanna": "want to", "gotta": "got to", "tryna": "trying to",
+    "2": "to", "wnt": "want", "wen": "when", "wn": "when", "ppl": "people",
+    "sum1": "someone", "some1": "someone", "any1": "anyone", "no1": "no one", "every1": "everyone",
+    "noone": "no one", "nobdy": "nobody", "nobidy": "nobody", "sumone": "someone",
+    "kms": "kill myself", "unaliving": "killing", "kys": "kill yourself", "unalive": "kill", "unalived": "killed",
+    "sewerslide": "suicide", "sucide": "suicide", "suicde": "suicide", "suiside": "suicide",
+    "sucidal": "suicidal", "suicidel": "suicidal", "suisidal": "suicidal", "suacide": "suicide",
+    "kil": "kill", "kiled": "killed", "killd": "killed", "kilin": "killing", "killin": "killing",
+    "hitted": "hit", "hitt": "hit", "hiting": "hitting", "hittin": "hitting", "hitz": "hits",
+    "hurted": "hurt", "hurtin": "hurting", "hurtz": "hurts", "hert": "hurt", "herts": "hurts",
+    "scard": "scared", "scaird": "scared", "skared": "scared", "skard": "scared",
+    "scaired": "scared", "scarred": "scared", "sacred": "scared", "scered": "scared",
+    "afriad": "afraid", "afaid": "afraid", "frightend": "frightened", "fritened": "frightened",
+    "touchd": "touched", "tuched": "touched", "tuchd": "touched", "touchs": "touches",
+    "tuches": "touches", "tuch": "touch", "touchin": "touching",
+    "smak": "smack", "smaks": "smacks", "smakd": "smacked", "slaped": "slapped",
+    "slapd": "slapped", "slaps": "slaps", "punchd": "punched", "punchs": "punches",
+    "kickd": "kicked", "kiks": "kicks", "cuttin": "cutting", "cuting": "cutting",
+    "myslf": "myself", "meself": "myself", "miself": "myself", "mysef": "myself",
+    "bully": "bully", "bulli": "bully", "bullyed": "bullied", "bulied": "bullied",
+    "buling": "bullying", "bulling": "bullying", "bullyin": "bullying", "bulys": "bullies",
+    "safe": "safe", "saf": "safe", "saife": "safe", "unsaf": "unsafe",
+    "mam": "mum", "mom": "mum", "mummy": "mum", "mother": "mum", "daddy": "dad", "father": "dad",
+    "step": "step", "stepdad": "step dad", "stepmum": "step mum", "nana": "nan", "nanna": "nan",
+    "drunk": "drunk", "drunks": "drunk", "wasted": "drunk",
+    "pics": "pictures", "pix": "pictures", "pic": "picture", "photos": "pictures", "fotos": "pictures",
+    "nudez": "nudes", "noodz": "nudes", "privates": "private parts",
+    "bruses": "bruises", "bruse": "bruise", "brused": "bruised",
+    "starvin": "starving", "hungery": "hungry", "hungy": "hungry",
+    "runaway": "run away", "ranaway": "ran away",
+    "belted": "hit", "battered": "beaten", "leathered": "beaten", "lamped": "hit",
+    "bashed": "hit", "bashes": "hits", "whacked": "hit", "whacks": "hits", "thumped": "hit",
+    "thumps": "hits", "punched": "hit", "punches": "hits", "slapped": "hit",
+    "smacked": "hit", "smacks": "hits", "kicked": "kicked",
+}
+
+# Long risk words matched within one typo (insertion, deletion, swap or substitution).
+FUZZY_WORDS: tuple[str, ...] = (
+    "suicide", "suicidal", "frightened", "terrified", "strangled", "strangles", "molested",
+    "touching", "myself", "bullying", "bullied", "starving", "abusing", "abusive", "kidnapped",
+    "petrified", "overdose",
+)
+
+# Phrases rewritten before the rules run so that idioms do not look like harm.
+IDIOMS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:i would|i d|would) kill for\b", "would love"),
+    (r"\b(?:is|was|are|were|its|it is) killing (?:me|my)\b", "is tiring me"),
+    (r"\bkilling it\b", "doing well"),
+    (r"\bdying (?:to|for)\b", "longing to"),
+    (r"\b(?:nearly |almost )?died laughing\b", "laughed"),
+    (r"\b(?:i am|im) dead (?:lol|haha|lmao)\b", "i laughed"),
+    (r"\bhits? me up\b", "messages me"),
+    (r"\bhit me back\b", "replied"),
+    (r"\b(?:beat|beats) (me|us|my (?:\w+ )?\w+|him|her|them) (?:at|in|on|by) (?!home\b|the (?:face|head|"
+     r"stomach|back|house)\b|my (?:face|head|room|stomach|back)\b)", r"won against \1 at "),
+    (r"\b(?:cat|dog|puppy|hamster|rabbit|kitten|pet|budgie|guinea pig) (?:bit|bites|scratched|scratches)"
+     r" (?:me|us)\b", "pet nipped me"),
+    (r"^\W*beats me\W*(?:lol|haha)?\W*$", "no idea"),
+    (r"\b(?:will|would|gonna|going to) kill me if i (?:fail|forget|lose|miss|am late|get a detention"
+     r"|get detention|get bad|break|spend|dont tidy|do not tidy)", "will be cross if i "),
+    (r"\bkicked (?:me|us) out of (?:the |my |our )?(?:game|group chat|chat|lesson|class|team|match|club)",
+     "removed me from it"),
+    (r"\b(?:dog|cat|puppy|hamster|rabbit|pet|budgie|tortoise|guinea pig) (?:ran|run|runs) away\b",
+     "pet got lost"),
+    (r"^\W*(?:i am|im) starving\W*$", "i am hungry now"),
+    (r"\bcut myself (?:some|a) (?:cake|bread|slice|piece)", "served myself"),
+    (r"\bkills? me\b(?= lol| haha| lmao)", "makes me laugh"),
+    (r"\bshot (?:me|us) (?:a message|a text|a dm)", "messaged me"),
+)
+
+# Fears of things, animals and tests, not of people or home: "scared of spiders".
+BENIGN_FEARS: tuple[str, ...] = (
+    "spiders", "spider", "dogs", "dog", "the dark", "dark", "heights", "clowns", "clown",
+    "snakes", "wasps", "bees", "needles", "injections", "the dentist", "dentist", "exams",
+    "exam", "tests", "test", "sats", "gcses", "my gcses", "my exams", "my test", "rollercoaster",
+    "rollercoasters", "the rollercoaster", "rides", "the rides", "horror films", "horror movies",
+    "films", "scary films", "ghosts", "the film", "the movie", "my review meeting", "the meeting",
+    "my review", "the review", "meetings", "spelling", "maths", "presentation", "my presentation",
+    "thunder", "storms", "the sea", "water", "flying", "planes", "mice", "rats", "moths", "birds",
+    "horses", "the vet", "the doctors", "my results", "results", "starting secondary", "my new school",
+)
+
+# --- rules -----------------------------------------------------------------------
+
+_ME = r"(?:me|us)"
+_FAMILY = (r"(?:my |our )?(?:mum|dad|nan|grandad|sister|brother|little sister|little brother|baby"
+           r"|step mum|step dad|siblings?|baby brother|baby sister)")
+_ADULT = (r"(?:he|she|they|him|her|them|my \w+|his \w+|her \w+|someone|somebody|a man|a woman"
+          r"|the man|the woman|an adult|a grown up|men|man)")
+_HIT = (r"(?:hit|hits|hitting|slap|slaps|slapping|punch|punches|punching|smack|smacks|smacking|kick|kicks|kicking|kicked|beat|beats|beating|beaten|strangle|strangles"
+        r"|strangled|strangling|choke|chokes|choked|choking|burn|burns|burned|burnt|bite|bites|bit"
+        r"|shove|shoves|shoved|push|pushes|pushed|grab|grabs|grabbed|pinch|pinches|pinched|hurt"
+        r"|hurts|hurting|harm|harms|harmed|attack|attacks|attacked|stab|stabs|stabbed|throttle"
+        r"|throttled|drag|drags|dragged|batter|batters|beaten up|beat up|throw things at"
+        r"|threw things at|throws stuff at|threw stuff at|whip|whips|whipped)")
+_AFRAID = r"(?:scared|afraid|frightened|terrified|petrified|fear|scares|frightens|terrifies)"
+
+# (category, reason, pattern, negatable)
+RULES: tuple[tuple[str, str, str, bool], ...] = (
+    # self-harm and suicide: never negatable
+    ("self_harm", "self-harm phrase",
+     r"\b(?:kill|killing|killed|hurt|hurting|harm|harming|cut|cuts|cutting|burn|burning|burnt"
+     r"|starve|starving|hang|hanging|punch|punching|scratch|scratching|hit|hitting) myself\b", False),
+    ("self_harm", "self-harm phrase", r"\bself ?harm\w*|\bsuicid\w*|\boverdos\w*", False),
+    ("self_harm", "self-harm phrase",
+     r"\b(?:want|wants|wanted|going|like|gonna|try|tried|trying) to (?:die|be dead|not be here"
+     r"|not exist|end it|end my life|disappear)\b", False),
+    ("self_harm", "self-harm phrase",
+     r"\b(?:end|ending|take|taking) (?:my own life|my life|it all)\b|\bend it all\b", False),
+    ("self_harm", "self-harm phrase",
+     r"\bwish (?:i|that i) (?:was|were|could be|could just be) dead\b|\bbetter off dead\b"
+     r"|\bbetter off without me\b|\bwish i (?:was|were|had) never (?:been )?born\b"
+     r"|\bwish i (?:wasnt|was not|werent) (?:born|alive|here)\b", False),
+    ("self_harm", "self-harm phrase",
+     r"\b(?:do not|never) want to (?:live|be alive|wake up|exist|be here anymore|be here any more)\b"
+     r"|\bno (?:point|reason) (?:in )?(?:living|to live|being alive)\b|\bnothing to live for\b"
+     r"|\bnot worth living\b|\bfeel like dying\b|\bwant to die\b|\bready to die\b"
+     r"|\bgive up on (?:life|everything)\b|\btook (?:loads of |lots of |all my |a load of )?(?:pills|tablets)\b"
+     r"|\bjump off (?:a |the )?(?:bridge|roof|building|cliff)\b|\bif i (?:died|was gone|was dead)\b", False),
+    ("self_harm", "self-harm phrase",
+     r"\b(?:been|keep|kept|started|start|stop|stopped|still) cutting\b|\bcutting again\b", False),
+    ("self_harm", "self-harm phrase", r"\bcuts? on my (?:arms?|legs?|wrists?)\b|\bmy wrists?\b", False),
+    # sexual abuse and grooming: never negatable
+    ("sexual_abuse", "sexual abuse disclosure",
+     r"\b(?:touch|touches|touched|touching|feel|feels|felt|grope|gropes|groped) (?:me|us|my (?:private"
+     r"|bum|bottom|chest|boobs|willy|fanny|body|legs?|privates?))\b", False),
+    ("sexual_abuse", "sexual abuse disclosure",
+     r"\bprivate parts?\b|\brap(?:e|ed|es|ing)\b|\bmolest\w*|\bsex(?:ual|ually)?\b|\bnaked\b|\bnudes?\b"
+     r"|\btake (?:my|off my) (?:clothes|top|pants|knickers)\b|\btook (?:my|off my) (?:clothes|top|pants)\b"
+     r"|\b(?:gets|got|comes|came|climbs|climbed) (?:in|into) my bed\b|\bcomes? (?:in|into) my room at night\b"
+     r"|\bmade me (?:kiss|touch|watch)\b|\bmakes me (?:kiss|touch|watch)\b|\bkiss(?:es|ed)? me\b"
+     r"|\bsend (?:him|her|them|pictures|nudes)\b.*\bpictures\b|\b(?:asked|asks|wants) (?:me )?(?:for|to send)"
+     r" (?:pictures|nudes|picture)\b|\bshowed me (?:videos|pictures|picture|his|her)\b", False),
+    ("grooming", "secret-keeping",
+     r"\b(?:said|says|told me|tells me) (?:not to|to not|i must not|i should not|never to) tell\b"
+     r"|\b(?:our|a|its a|it is a|keep it a|keep it) secret\b|\bnot allowed to tell\b|\bif i tell\b"
+     r"|\bcan not tell (?:anyone|anybody|no one)\b|\bdo not tell (?:anyone|anybody)\b", False),
+    ("exploitation", "exploitation",
+     r"\b(?:carry|carrying|carries|hold|holding|keep|keeping|deliver|delivering|drop|dropping|sell"
+     r"|selling|move|moving|take|taking) (?:stuff|things|bags?|packages?|parcels?|drugs|weed|a package"
+     r"|a bag|food) (?:for|to) (?:him|her|them|money|some|people|his)\b|\bcounty lines\b|\btrap house\b"
+     r"|\bgoing country\b|\brunning lines\b|\b(?:owe|owes) (?:him|her|them|people) money\b"
+     r"|\bolder (?:boy|boys|man|men|guy|guys|lad|lads|girl|girls|kids)\b.*\b(?:money|gifts?|give|gives|gave"
+     r"|buy|buys|bought|car|parties|party|drink|drinks|drugs|weed|vapes?|alcohol|carry|makes)\b"
+     r"|\b(?:give|gives|gave|giving) me (?:money|weed|drugs|vapes?|alcohol|drink|cigs|fags|a phone"
+     r"|phones|gifts|presents) (?:to|for|and|if)\b|\b(?:make|makes|made|making|forces|forced) me (?:carry|sell"
+     r"|deliver|hold|hide|keep|go)\b|\bmy boyfriend is (?:1[8-9]|[2-9]\d)\b", False),
+    ("exploitation", "online risk",
+     r"\b(?:met|meet|meeting|talk to|talking to|chatting to|messages from) (?:a |this |some )?"
+     r"(?:man|men|guy|stranger|strangers|someone|person|people|boy|girl) (?:online|on snap|on snapchat"
+     r"|on insta|on tiktok|on the internet|off the internet|from online)\b|\bwants to meet (?:me|up)\b", False),
+    # physical abuse and threats
+    ("physical_abuse", "abuse disclosure",
+     rf"\b{_HIT} {_ME}\b|\b(?:i|we) (?:get|got|gets|am|was|were|been|being|keep getting) (?:hit|kicked"
+     r"|beaten|beat up|hurt|slapped|punched|smacked|strangled|choked|burnt|burned|pushed|attacked"
+     r"|thrown|battered)\b|\bbeats? (?:me|us)\b", True),
+    ("physical_abuse", "abuse disclosure",
+     r"\bwith (?:a |his |her |the )?(?:belt|stick|shoe|slipper|spoon|hairbrush|wooden spoon|cable|lead)\b"
+     r"|\bbruis\w*|\bblack eye\b|\bmarks on my\b|\bthrew (?:a |the |his |her )?\w+ at me\b"
+     r"|\bthrows (?:a |the |his |her )?\w+ at me\b", True),
+    ("physical_abuse", "threat of harm",
+     r"\b(?:said|says|say|threaten|threatens|threatened|going to|will|would|gonna|wants to|tried to"
+     r"|try to|tries to|swore|promised) (?:to |that (?:he|she|they) (?:would|will) |(?:he|she|they)"
+     r" (?:would|will|d) )?(?:kill|hurt|hit|beat|stab|smash|batter|burn|strangle|get) (?:me|us)\b", True),
+    ("physical_abuse", "threat of harm", r"\bkill (?:me|us)\b", True),
+    ("emotional_abuse", "emotional abuse",
+     r"\b(?:screams|screamed|screaming|swears|swore|swearing|yells|yelled) at (?:me|us)\b"
+     r"|\bcalls? me (?:names|stupid|thick|worthless|useless|fat|ugly|a (?:waste|mistake|slag|slut|bitch)"
+     r"|a \w+ bitch)\b|\b(?:says|said|tells me|told me) (?:i am|im|i was) (?:worthless|useless"
+     r"|a mistake|nothing)\b|\b(?:says|said|tells me|told me) (?:she|he|they) (?:hate|hates|wish|wishes)"
+     r" (?:me|i)\b", True),
+    # neglect
+    ("neglect", "neglect disclosure",
+     r"\b(?:no|not enough|nothing|never any|never enough) (?:food|to eat|dinner|tea|breakfast)\b"
+     r"|\b(?:do not|never|dont) (?:get|have) (?:any |enough )?(?:food|fed|dinner|tea|breakfast|to eat)\b"
+     r"|\b(?:does not|do not|never|will not) (?:feed|feeds) (?:me|us)\b|\bnot (?:allowed|let) (?:to )?"
+     r"(?:eat|food|have food|any food)\b|\b(?:always|all the time|every day|so) (?:hungry|starving)\b"
+     r"|\b(?:hungry|starving) (?:all the time|every day|every night|always)\b|\bgo to bed hungry\b"
+     r"|\bno (?:electric|electricity|heating|hot water|bed|clean clothes|gas)\b|\bsleep on the floor\b"
+     r"|\bsleep (?:outside|in the garden|in the car)\b", True),
+    ("neglect", "neglect disclosure",
+     r"\b(?:lock|locks|locked|locking) (?:me|us) (?:in|out|up)\b|\blocked (?:in|out of) (?:my|the|our) "
+     r"(?:room|house|home|flat|bedroom|shed)\b|\bleft (?:me |us )?(?:alone|on my own|on our own|home alone)"
+     r" (?:all night|overnight|for days|all day|all weekend|at night)\b|\bleft (?:me|us) (?:home )?alone\b"
+     r"|\b(?:kicked|chucked|threw|throws|kicks|chucks) (?:me|us) out\b"
+     r"|\b(?:is|are|gets|get) (?:always |really |very )?(?:drunk|high|off (?:his|her|their) face)\b"
+     r"|\b(?:on|takes|taking|does|doing|sells) (?:drugs|crack|heroin|smack)\b|\bdrinks? all the time\b",
+     True),
+    # feeling unsafe
+    ("feels_unsafe", "feels unsafe",
+     r"\b(?:do not|does not|did not|never|not|no longer|can not) (?:feel |really |always |ever |very |be )*"
+     r"safe\b|\bunsafe\b|\bnot safe\b|\bisnt safe\b", False),
+    ("feels_unsafe", "feels unsafe",
+     rf"\b{_AFRAID}\b(?! (?:of|on|at|by|about|for|to do) (?:{'|'.join(BENIGN_FEARS)})\b)", True),
+    ("feels_unsafe", "feels unsafe",
+     r"\b(?:do not|never|dont) want to (?:go|be|stay|live)(?: back)? (?:home|there|at home|with (?:him|her"
+     r"|them|my \w+)|in this house)\b|\b(?:get|take) me (?:out of here|away from (?:here|him|her|them))\b"
+     r"|\b(?:please |someone |can someone |can you )help me\b|\bhelp me please\b|\bneed help\b(?! with)"
+     r"|\bcomes? round at night\b|\bfollow(?:s|ed|ing)? me\b|\bwatch(?:es|ing)? me (?:sleep|in|through|when)\b"
+     r"|\b(?:hide|hiding) (?:from|in my room|under)\b", False),
+    # bullying
+    ("bullying", "bullying",
+     r"\bbull(?:y|ies|ied|ying)\b|\bpick(?:s|ed|ing)? on (?:me|us)\b|\bcall(?:s|ed|ing)? me names\b"
+     r"|\bmake fun of me\b|\bmakes fun of me\b|\bgang(?:s|ed|ing)? up on (?:me|us)\b|\bjumped me\b"
+     r"|\bkill yourself\b|\bspread(?:s|ing)? rumou?rs\b|\bbeat (?:me|us) up\b|\beveryone (?:hates|laughs at) me\b"
+     r"|\blaugh(?:s|ed|ing)? at me\b", True),
+    # running away
+    ("running_away", "running away",
+     r"\b(?:run|ran|running|runs) away\b|\b(?:go|went|gone|going) missing\b|\b(?:sleep|sleeping|slept) (?:rough"
+     r"|on the streets?)\b|\bstayed out all night\b|\bleave (?:and|n) never come back\b", True),
+    # domestic abuse
+    ("domestic_abuse", "domestic abuse",
+     rf"\b{_HIT} {_FAMILY}\b|\bpolice (?:came|come|were called|keep coming|get called|got called|always)\b"
+     r"|\b(?:shouting|screaming|fighting|fight|fights|hitting) (?:at each other|each other|all the time"
+     r"|every night|really loud)\b|\b(?:smash|smashes|smashed|breaks|broke|throws|threw) (?:things|stuff"
+     r"|the house|plates|the door|the tv)\b", True),
+)
+
+# Words that carry risk only beside a strongly negative sentence (second signal).
+LOW_MOOD_WORDS: tuple[str, ...] = (
+    "hate myself", "hate my life", "hate being alive", "depressed", "worthless", "cry myself to sleep",
+    "crying every night", "cry every night", "cry all the time", "crying all the time", "nobody loves me",
+    "no one loves me", "nobody cares about me", "no one cares about me", "nobody wants me",
+    "no one wants me", "alone all the time", "give up", "cant cope", "can not cope",
+    "not coping", "hopeless", "empty inside", "hurting inside", "so sad", "really sad",
+)
+LOW_MOOD_POLARITY = -0.4
+
+_NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "none", "nor", "neither", "noone"})
+_ABUSE_CATEGORIES = frozenset({"physical_abuse", "emotional_abuse", "neglect", "bullying", "domestic_abuse"})
+_STILL = re.compile(r"\b(?:anymore|any more|again|still|no more|used to)\b")
+
+WEIGHTS: dict[str, float] = {
+    "self_harm": 1.0, "sexual_abuse": 1.0, "physical_abuse": 0.9, "exploitation": 0.9,
+    "grooming": 0.8, "neglect": 0.8, "domestic_abuse": 0.8, "feels_unsafe": 0.7,
+    "emotional_abuse": 0.6, "running_away": 0.6, "bullying": 0.6, "low_mood": 0.5,
+}
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The screen's verdict: labels and codes only, never the child's words."""
+
+    flagged: bool
+    reasons: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    score: float = 0.0
+
+
+# --- reading the text ---------------------------------------------------------------
+
+_APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
+_NON_WORD = re.compile(r"[^a-z0-9.!?;:,]+")
+_PUNCT_RUN = re.compile(r"\s*([.!?;:,])[\s.!?;:,]*")
+_LONG_REPEAT = re.compile(r"([a-z])\1{2,}")
+_DOUBLE = re.compile(r"([a-z])\1")
+
+
+@lru_cache(maxsize=1)
+def _rule_words() -> frozenset[str]:
+    words: set[str] = set()
+    for _category, _reason, pattern, _negatable in RULES:
+        words.update(re.findall(r"[a-z]{3,}", pattern))
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[tuple[str, str, re.Pattern[str], bool], ...]:
+    return tuple((c, r, re.compile(p), n) for c, r, p, n in RULES)
+
+
+@lru_cache(maxsize=1)
+def _idioms() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(p), r) for p, r in IDIOMS)
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+                and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+@lru_cache(maxsize=4096)
+def _word(token: str) -> str:
+    if token in SPELLINGS:
+        return SPELLINGS[token]
+    known = _rule_words()
+    if token in known or not token.isalpha():
+        return token
+    single = _DOUBLE.sub(r"\1", token)
+    if single != token:
+        if single in SPELLINGS:
+            return SPELLINGS[single]
+        if single in known:
+            return single
+    if len(token) >= 6:
+        for word in FUZZY_WORDS:
+            if _within_one_edit(token, word):
+                return word
+    return token
+
+
+def _join_spaced_letters(text: str) -> str:
+    # "k i l l myself" -> "kill myself": three or more single letters in a row.
+    return re.sub(r"\b(?:[a-z] ){2,}[a-z]\b", lambda m: m.group(0).replace(" ", ""), text)
+
+
+def normalise(text: str) -> str:
+    """The text as the rules read it: one spelling, no apostrophes, clause marks kept."""
+    out = (text or "").lower()
+    out = _APOSTROPHES.sub("", out).replace("\n", ".")
+    out = _NON_WORD.sub(" ", out)
+    out = re.sub(r"\b(my|your|him|her|them|our) ?[\s.!?;:,]* ?(self|selves)\b", r"\1\2", out)
+    out = _PUNCT_RUN.sub(r" \1 ", out)
+    out = _LONG_REPEAT.sub(r"\1\1", out)
+    out = " ".join(out.split())
+    out = _join_spaced_letters(out)
+    out = re.sub(r"\bmy self\b", "myself", out)
+    out = re.sub(r"\bno one\b", "noone", out)
+    out = " ".join(_word(t) for t in out.split())
+    out = out.replace("noone", "no one")
+    for pattern, replacement in _idioms():
+        out = pattern.sub(replacement, out)
+    return out
+
+
+_PUNCT_TOKENS = frozenset(".!?;:,")
+_BREAK_WORDS = frozenset({"but", "and", "because", "when", "so", "then", "although", "though", "if",
+                          "until"})
+
+
+def _words_and_breaks(normal: str) -> tuple[str, list[bool]]:
+    """The words the rules match (punctuation dropped) and, per word, whether a clause ends before it."""
+    words: list[str] = []
+    breaks: list[bool] = []
+    pending = False
+    for token in normal.split():
+        if token in _PUNCT_TOKENS:
+            pending = True
+            continue
+        words.append(token)
+        breaks.append(pending or token in _BREAK_WORDS)
+        pending = False
+    return " ".join(words), breaks
+
+
+def _negated(text: str, breaks: list[bool], start: int, end: int, category: str) -> bool:
+    index = text.count(" ", 0, start)
+    words = text.split(" ")
+    before: list[str] = []
+    j = index
+    while j > 0 and not breaks[j] and len(before) < 4:
+        j -= 1
+        if words[j] in _BREAK_WORDS:
+            break
+        before.insert(0, words[j])
+    found = set(before)
+    if "no one" in " ".join(before):
+        found.add("nobody")
+    if not found & _NEGATORS:
+        return False
+    # "he doesnt hit me anymore / he used to": past harm is still a disclosure. The rest of the
+    # answer is searched, not just the clause, so a stray full stop cannot hide it.
+    if category in _ABUSE_CATEGORIES and _STILL.search(text, start):
+        return False
+    return True
+
+
+def screen(text: str) -> Screening:
+    """Screen one answer; flagged when any rule fires (or low mood meets strong negativity)."""
+    try:
+        normal = normalise(text)
+    except Exception:  # noqa: BLE001 - the screen must never stop an answer being stored
+        return Screening(flagged=bool((text or "").strip()), reasons=["unreadable text"],
+                         categories=["unknown"], score=0.5)
+    words, breaks = _words_and_breaks(normal)
+    if not words:
+        return Screening(flagged=False)
+    found: dict[str, str] = {}
+    for category, reason, pattern, negatable in _compiled():
+        if category in found:
+            continue
+        for match in pattern.finditer(words):
+            if negatable and _negated(words, breaks, match.start(), match.end(), category):
+                continue
+            found[category] = reason
+            break
+    if not found:
+        flat = words.replace("can not", "cant")
+        if any(re.search(rf"\b{re.escape(w)}\b", flat) for w in LOW_MOOD_WORDS):
+            from surveys.sentiment import sentiment
+
+            if sentiment(text).polarity <= LOW_MOOD_POLARITY:
+                found["low_mood"] = "strongly negative with a risk word"
+    if not found:
+        return Screening(flagged=False)
+    categories = list(found)
+    reasons = list(dict.fromkeys(found.values()))
+    missed = 1.0
+    for category in categories:
+        missed *= 1.0 - WEIGHTS.get(category, 0.5)
+    return Screening(flagged=True, reasons=reasons, categories=categories, score=round(1.0 - missed, 4))
