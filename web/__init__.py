@@ -21,6 +21,7 @@ MODULES = (
     "web.webhooks",
     "web.api",
     "web.alerts",
+    "web.reviews",
     "web.cli",
 )
 

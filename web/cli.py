@@ -117,6 +117,114 @@ def alerts_escalate(now_text: str | None) -> None:
         click.echo(f"escalated {len(escalated)} alert(s)")
 
 
+@click.group("reviews")
+def reviews_group() -> None:
+    """The review schedule."""
+
+
+@reviews_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def reviews_import(csv_file: str) -> None:
+    """Import a review schedule CSV; every bad row is listed and nothing is stored if any is bad."""
+    import os
+
+    from storage.reviews import file_too_large, format_error, import_schedule
+
+    config = current_app.config["HYS"]
+    max_bytes = config.MAX_UPLOAD_MB * 1024 * 1024
+    too_large = file_too_large(csv_file, max_bytes)
+    if too_large is not None:
+        raise click.ClickException(format_error(too_large))
+    size = os.stat(csv_file).st_size
+    with open(csv_file, "rb") as handle, _db().session() as session:
+        with click.progressbar(length=size, label="checking", file=sys.stderr) as bar:
+            def chunks():  # noqa: ANN202
+                while chunk := handle.read(256 * 1024):
+                    bar.update(len(chunk))
+                    yield chunk
+            state: dict[str, object] = {}
+
+            def stored(n: int) -> None:
+                state["stored"] = int(state.get("stored", 0)) + n  # type: ignore[call-overload]
+
+            result = import_schedule(session, chunks(), max_bytes=max_bytes, progress=stored)
+    if result.errors:
+        for error in result.errors:
+            click.echo(f"error: {format_error(error)}", err=True)
+        raise click.ClickException(f"{len(result.errors)} problem(s) in {csv_file}; nothing was imported")
+    click.echo(result.summary())
+
+
+def _parse_now(now_text: str | None):  # noqa: ANN202
+    from datetime import UTC, datetime
+
+    if not now_text:
+        return datetime.now(UTC)
+    try:
+        now = datetime.fromisoformat(now_text)
+    except ValueError:
+        raise click.ClickException(f"--now must be an ISO date-time, not {now_text!r}") from None
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+
+def _send_round(now) -> tuple[dict[str, int], dict[str, int]]:  # noqa: ANN001
+    from storage.scheduler import queue_due
+
+    config = current_app.config["HYS"]
+    with _db().session() as session:
+        queued = queue_due(session, config, now)
+    from bot.sender import deliver_due  # the channel engineer's sender
+
+    delivered = deliver_due(_db(), config, now=now)
+    return queued, delivered
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in counts.items())
+
+
+@click.command("send")
+@click.option("--now", "now_text", help="Act as if it were this moment (ISO date-time, UTC if no zone).")
+@with_appcontext
+def send_command(now_text: str | None) -> None:
+    """Queue what is due (invitations, reminders, closes) and deliver the outbox once."""
+    queued, delivered = _send_round(_parse_now(now_text))
+    click.echo(f"schedule: {_counts(queued)}")
+    click.echo(f"outbox: {_counts(delivered)}")
+
+
+@click.command("worker")
+@click.option("--interval", default=60.0, show_default=True, help="Seconds between rounds.")
+@click.option("--once", is_flag=True, help="Run one round and stop.")
+@with_appcontext
+def worker_command(interval: float, once: bool) -> None:
+    """Keep queuing what is due and delivering the outbox until interrupted."""
+    import logging
+    import threading
+
+    log = logging.getLogger("haveyoursay.worker")
+    stop = threading.Event()
+    rounds = 0
+    try:
+        while not stop.is_set():
+            try:
+                queued, delivered = _send_round(_parse_now(None))
+                rounds += 1
+                if once:
+                    click.echo(f"schedule: {_counts(queued)}")
+                    click.echo(f"outbox: {_counts(delivered)}")
+            except Exception:  # noqa: BLE001 - the database may be briefly away; try again next round
+                if once:
+                    raise
+                log.exception("worker round failed")
+            if once:
+                break
+            stop.wait(interval)
+    except KeyboardInterrupt:
+        click.echo(f"worker stopped after {rounds} round(s)", err=True)
+
+
 @click.command("report")
 @click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]),
               help="First review date (YYYY-MM-DD).")
@@ -192,6 +300,8 @@ def init_app(app: Flask) -> None:
     for command in (db_group, surveys_group, staff_group, alerts_group, demo):
         app.cli.add_command(command)
     app.cli.add_command(report_command)
+    for command in (reviews_group, send_command, worker_command):
+        app.cli.add_command(command)
 
 
 def _create_app() -> Flask:
