@@ -15,7 +15,7 @@ from tests.storage.report_data import EXCERPT, PERIOD, seed_year
 
 QUERY = "from=2025-04-01&to=2026-03-31"
 # Fixed examples in CI (deterministic); HYS_API_FUZZ=N explores N random examples per operation.
-MAX_EXAMPLES = int(os.environ.get("HYS_API_FUZZ", "25"))
+MAX_EXAMPLES = int(os.environ.get("HYS_API_FUZZ", "15"))
 DERANDOMIZE = "HYS_API_FUZZ" not in os.environ
 
 
