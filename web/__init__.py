@@ -19,6 +19,7 @@ MODULES = (
     "web.auth",
     "web.dashboard",
     "web.webhooks",
+    "web.simulator",
     "web.api",
     "web.alerts",
     "web.reviews",

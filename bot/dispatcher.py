@@ -1,0 +1,253 @@
+"""Route an inbound message to its invitation, run the conversation, queue the replies.
+
+Every messaging channel (Twilio SMS, Telegram, the staff simulator) hands its parsed
+inbound message to ``dispatch``. The message is stored first (unique per provider id,
+so a retried webhook changes nothing), then the conversation engine turns it into
+answers and the next prompt, answers are saved through ``storage.responses`` (which
+screens them for safeguarding), and the replies go into the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.base import InboundMessage as Inbound
+from bot.base import resolve_choice
+from bot.optout import OPEN_STATUSES, is_opted_out, opt_in_address, opt_out_address
+from storage.lifecycle import set_status
+from storage.models import InboundMessage, Invitation, OutboxMessage, utcnow
+from storage.outbox import enqueue
+from storage.responses import form_of, respondent_for, save_answers
+from storage.upsert import insert_ignore
+from surveys import engine
+
+__all__ = ["Dispatched", "Inbound", "OPEN_STATUSES", "Part", "dispatch", "find_invitation", "opt_out_address",
+           "render_parts"]
+
+log = logging.getLogger(__name__)
+
+# Carrier keywords (Twilio's defaults). YES opts back in only when the number is opted out,
+# because "yes" is also an answer.
+SMS_OPT_OUT = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
+SMS_OPT_IN = frozenset({"start", "unstop"})
+SMS_OPT_IN_IF_OUT = frozenset({"yes"})
+SMS_HELP = frozenset({"help", "info"})
+
+
+@dataclass(frozen=True)
+class Part:
+    """One outgoing message: text, and choices a channel may show as buttons."""
+
+    text: str
+    choices: tuple[tuple[str, str, str | None], ...] = ()  # (value, label, emoji)
+    question_key: str | None = None
+    question_type: str | None = None
+
+
+@dataclass
+class Dispatched:
+    """What happened to one inbound message."""
+
+    duplicate: bool = False
+    inbound_id: int | None = None
+    invitation_id: int | None = None
+    parts: list[Part] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)
+    alerts: int = 0
+    complete: bool = False
+    outcome: str = ""  # answered | started | opted_out | opted_in | help | unmatched | closed | duplicate
+
+
+def _normalise_keyword(text: str) -> str:
+    return "".join(ch for ch in text.strip().lower() if ch.isalnum())
+
+
+def find_invitation(session: Session, message: Inbound) -> Invitation | None:
+    """The open invitation this message belongs to (deep-link token, chat or phone number)."""
+    if message.channel == "telegram" or message.channel == "sim":
+        if message.start_token:
+            invitation = session.scalar(select(Invitation).where(Invitation.token == message.start_token))
+            if invitation is None:
+                return None
+            if invitation.telegram_chat_id not in (None, message.sender):
+                return None  # one chat per invitation: a forwarded link can't take it over
+            invitation.telegram_chat_id = message.sender
+            return invitation
+        return session.scalar(
+            select(Invitation)
+            .where(Invitation.telegram_chat_id == message.sender, Invitation.status.in_(OPEN_STATUSES))
+            .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc())
+            .limit(1)
+        )
+    return session.scalar(
+        select(Invitation)
+        .where(Invitation.contact == message.sender, Invitation.status.in_(OPEN_STATUSES),
+               Invitation.channel.in_(("sms", "web", "telegram")))
+        .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc())
+        .limit(1)
+    )
+
+
+def render_parts(turn: engine.Turn, channel: str, language: str) -> list[Part]:
+    """The messages a turn produces, shaped for the channel (numbered text or buttons)."""
+    if channel == "sms":
+        return [Part(text) for text in engine.render_text(turn, "sms")]
+    parts = [Part(text) for text in turn.messages]
+    if turn.prompt is not None:
+        prompt = turn.prompt
+        choices = tuple((c.value, c.label, c.emoji) for c in prompt.choices)
+        if not choices and prompt.type == "scale" and prompt.scale_min is not None and prompt.scale_max is not None:
+            choices = tuple((str(n), str(n), None) for n in range(prompt.scale_min, prompt.scale_max + 1))
+        text = prompt.text
+        if prompt.type == "scale" and prompt.low and prompt.high:
+            text = f"{text}\n({prompt.scale_min} = {prompt.low}, {prompt.scale_max} = {prompt.high})"
+        parts.append(Part(text, choices, prompt.key, prompt.type))
+    return parts
+
+
+def _render_channel(message: Inbound, invitation: Invitation | None) -> str:
+    """How replies look: SMS text, or Telegram buttons (the simulator copies the invitation's channel)."""
+    if message.channel == "sim":
+        return "sms" if invitation is not None and invitation.channel == "sms" else "telegram"
+    return "sms" if message.channel == "sms" else "telegram"
+
+
+def _callback_text(form, respondent, current: str | None, callback: tuple[str, str]) -> str:
+    """The reply a button press stands for ("" when it belongs to another question)."""
+    key, value = callback
+    if key and key != current:
+        return ""  # a button from an older question re-shows the current one instead of answering it
+    if value.startswith("#") and current:
+        question = next((q for q in form.questions if q.key == current), None)
+        if question is not None:
+            value = resolve_choice(engine.prompt_for(question, respondent, 0, 0), value)
+    return value
+
+
+def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
+             helpline_on_alert: bool = True) -> Dispatched:
+    """Store, route and answer one inbound message; the caller commits."""
+    now = now or utcnow()
+    inbound_id = insert_ignore(session, InboundMessage, {
+        "channel": message.channel, "provider_id": message.provider_id[:64], "sender": message.sender,
+        "body": message.text, "status": "received", "received_at": now,
+    }, ["channel", "provider_id"])
+    if inbound_id is None:
+        return Dispatched(duplicate=True, outcome="duplicate")
+    result = Dispatched(inbound_id=inbound_id)
+
+    keyword = _normalise_keyword(message.text) if message.channel == "sms" else ""
+    if keyword in SMS_OPT_OUT:
+        opt_out_address(session, message.channel, message.sender, source="keyword", now=now)
+        result.outcome = "opted_out"  # Twilio itself confirms STOP to the sender
+        _finish(session, inbound_id, None, "processed", now)
+        return result
+    if (keyword in SMS_OPT_IN or keyword in SMS_OPT_IN_IF_OUT) and \
+            is_opted_out(session, message.channel, message.sender):
+        opt_in_address(session, message.channel, message.sender, now=now)
+        result.outcome = "opted_in"
+        _queue(session, result, message, [Part(engine.text("opted_in"))], None)
+        _finish(session, inbound_id, None, "processed", now)
+        return result
+    if message.channel == "telegram" and is_opted_out(session, "telegram", message.sender):
+        # A chat that blocked the bot is writing again: it has unblocked us.
+        opt_in_address(session, "telegram", message.sender, now=now)
+    if keyword in SMS_OPT_IN:
+        keyword = "help"  # START from a number that never opted out: say what this is
+    if keyword in SMS_HELP:
+        result.outcome = "help"
+        _queue(session, result, message, [Part(engine.text("service_help"))], None)
+        _finish(session, inbound_id, None, "processed", now)
+        return result
+
+    invitation = find_invitation(session, message)
+    if invitation is None:
+        reply = "unknown_link" if message.start_token else "unknown_sender"
+        result.outcome = "unmatched"
+        _queue(session, result, message, [Part(engine.text(reply))], None)
+        _finish(session, inbound_id, None, "unmatched", now)
+        return result
+
+    result.invitation_id = invitation.id
+    form = form_of(invitation)
+    respondent = respondent_for(invitation)
+    if invitation.status not in OPEN_STATUSES:
+        result.outcome = "closed"
+        key = "already_complete" if invitation.status == "completed" else "form_closed"
+        _queue(session, result, message, [Part(engine.text(key, respondent.language))], invitation)
+        _finish(session, inbound_id, invitation.id, "processed", now)
+        return result
+
+    old_state = engine.ConversationState.from_dict(invitation.state) if invitation.state else None
+    if old_state is None or old_state.status == "new" or message.start_token:
+        turn = engine.start(form, respondent, old_state)
+        result.outcome = "started"
+        typed = None
+    else:
+        typed = message.text
+        if message.callback is not None:
+            typed = _callback_text(form, respondent, old_state.current, message.callback)
+        turn = engine.reply(form, respondent, old_state, typed or "")
+        result.outcome = "answered"
+
+    skipped_before = set(old_state.skipped) if old_state else set()
+    newly_skipped = [k for k in turn.state.skipped if k not in skipped_before]
+    free_text_recorded = any(
+        q.type == "text" and q.key in turn.recorded for q in form.questions
+    )
+    saved = save_answers(
+        session, invitation, turn.recorded, channel=message.channel if message.channel != "sim" else "sms",
+        skipped=newly_skipped, cleared=turn.cleared, finished=turn.complete,
+        raw_text=None if free_text_recorded else (typed or None),
+        raw_question=old_state.current if old_state else None, now=now,
+    )
+    invitation.state = turn.state.to_dict()
+    if turn.command == "stop":
+        set_status(session, invitation, "declined", now=now, detail=f"stopped on {message.channel}")
+    result.recorded = list(turn.recorded)
+    result.alerts = len(saved.alerts)
+    result.complete = turn.complete
+    parts = render_parts(turn, _render_channel(message, invitation), respondent.language)
+    if saved.alerts and helpline_on_alert:
+        # Safeguarding reply first, in plain words; then the conversation carries on.
+        parts.insert(0, Part(engine.text("safeguarding_reply", respondent.language)))
+    _queue(session, result, message, parts, invitation)
+    _finish(session, inbound_id, invitation.id, "processed", now)
+    log.info("inbound %s on %s: %s, %d answer(s), %d alert(s)", inbound_id, message.channel,
+             result.outcome, len(result.recorded), result.alerts)
+    return result
+
+
+def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[Part],
+           invitation: Invitation | None) -> None:
+    channel = "telegram" if message.channel == "telegram" else ("sim" if message.channel == "sim" else "sms")
+    result.parts.extend(parts)
+    for index, part in enumerate(parts):
+        payload: dict[str, Any] | None = None
+        if part.choices or part.question_key:
+            payload = {"choices": [{"value": v, "label": label, **({"emoji": e} if e else {})}
+                                   for v, label, e in part.choices],
+                       "question_key": part.question_key, "type": part.question_type}
+        outbox_id = enqueue(session, channel=channel, to=message.sender, body=part.text,
+                            dedupe_key=f"reply:{message.channel}:{result.inbound_id}:{index}", purpose="reply",
+                            invitation_id=invitation.id if invitation else None, payload=payload)
+        if outbox_id is None:
+            continue
+        if channel == "sim":
+            # The simulator shows replies on its page: kept as a transcript, never sent.
+            session.get(OutboxMessage, outbox_id).status = "simulated"
+        else:
+            result.outbox_ids.append(outbox_id)
+
+
+def _finish(session: Session, inbound_id: int, invitation_id: int | None, status: str, now: datetime) -> None:
+    session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
+                    .values(invitation_id=invitation_id, status=status, processed_at=now)
+                    .execution_options(synchronize_session=False))

@@ -1,0 +1,105 @@
+"""The dispatcher on the database directly: routing, rendering per channel, button values."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.base import InboundMessage as Inbound
+from bot.dispatcher import dispatch, find_invitation
+from bot.optout import opt_out_address
+from storage.models import Answer, InboundMessage, Invitation, OptOut, OutboxMessage
+from surveys import engine
+from surveys.forms import get_form
+from tests.bot._helpers import make_invitation
+
+_counter = iter(range(1, 1_000_000))
+
+
+def _in(channel: str, sender: str, text: str = "", **kwargs) -> Inbound:
+    return Inbound(channel=channel, provider_id=f"t-{next(_counter)}", sender=sender, text=text, **kwargs)
+
+
+def test_sms_replies_are_plain_text_and_telegram_replies_carry_buttons(db):
+    with db.session() as session:
+        make_invitation(session, form_id="child_after", contact="+447400100200")
+        chat = make_invitation(session, form_id="child_after", channel="telegram", contact=None)
+        token = chat.token
+    with db.session() as session:
+        sms = dispatch(session, _in("sms", "+447400100200", "hi"))
+        tg = dispatch(session, _in("telegram", "4242", start_token=token))
+    assert sms.outcome == tg.outcome == "started"
+    assert all(not p.choices for p in sms.parts)
+    assert sms.parts[-1].text == engine.render_text(engine.start(get_form("child_after"), engine.Respondent(
+        "child", "CLA", 12)), "sms")[-1]
+    assert [c[0] for c in tg.parts[-1].choices][:2] == ["yes", "no"]
+    with db.session() as session:
+        row = session.get(OutboxMessage, tg.outbox_ids[-1])
+        assert row.channel == "telegram" and row.to == "4242"
+        assert row.payload["question_key"] == get_form("child_after").questions[0].key
+        assert row.payload["choices"][0] == {"value": "yes", "label": "Yes"}
+
+
+def test_scale_buttons_and_index_callbacks(db):
+    form = get_form("child_after")
+    scale = next(q for q in form.questions if q.type == "scale")
+    with db.session() as session:
+        invitation = make_invitation(session, form_id="child_after", channel="telegram", contact=None,
+                                     chat_id="777")
+        invitation.state = engine.ConversationState(
+            form_id=form.id, form_version=form.version, status="asking", current=scale.key, answers={},
+            skipped=[], history=[]).to_dict()
+        invitation_id = invitation.id
+    with db.session() as session:
+        result = dispatch(session, _in("telegram", "777", callback=(scale.key, "#2")))  # the 2nd button
+    assert result.recorded == [scale.key]
+    with db.session() as session:
+        assert session.scalar(select(Answer.value_num).where(Answer.invitation_id == invitation_id)) == 2
+
+
+def test_telegram_chat_that_was_blocked_and_writes_again_is_opted_back_in(db):
+    with db.session() as session:
+        make_invitation(session, form_id="child_after", channel="telegram", contact=None, chat_id="999")
+        opt_out_address(session, "telegram", "999", source="blocked")
+    with db.session() as session:
+        dispatch(session, _in("telegram", "999", "hello"))
+        assert session.scalar(select(OptOut.id)) is None
+        assert session.scalar(select(Invitation.status)) == "sent"
+
+
+def test_simulator_messages_are_kept_but_never_queued_for_sending(db):
+    with db.session() as session:
+        invitation = make_invitation(session, form_id="child_after", channel="sms", contact=None, chat_id="sim-1")
+        token = invitation.token
+    with db.session() as session:
+        result = dispatch(session, _in("sim", "sim-1", start_token=token))
+    assert result.outbox_ids == [] and result.parts
+    assert all(not p.choices for p in result.parts)  # an SMS rehearsal shows numbered text
+    with db.session() as session:
+        rows = session.scalars(select(OutboxMessage)).all()
+        assert {r.status for r in rows} == {"simulated"} and {r.channel for r in rows} == {"sim"}
+
+
+def test_closed_invitation_says_so(db):
+    with db.session() as session:
+        make_invitation(session, form_id="child_after", contact="+447400100201", status="completed")
+    with db.session() as session:
+        result = dispatch(session, _in("sms", "+447400100201", "hello"))
+    # A completed invitation is no longer open, so the number is not matched to it.
+    assert result.outcome == "unmatched"
+    assert result.parts[0].text == engine.text("unknown_sender")
+
+
+def test_find_invitation_prefers_the_latest_open_one(db):
+    with db.session() as session:
+        old = make_invitation(session, form_id="child_before", contact="+447400100202", status="completed")
+        new = make_invitation(session, form_id="child_after", contact="+447400100202", status="sent")
+        assert find_invitation(session, _in("sms", "+447400100202")).id == new.id != old.id
+
+
+def test_inbound_is_stored_once(db):
+    with db.session() as session:
+        first = dispatch(session, Inbound(channel="sms", provider_id="SMsame", sender="+447400100203", text="x"))
+    with db.session() as session:
+        again = dispatch(session, Inbound(channel="sms", provider_id="SMsame", sender="+447400100203", text="x"))
+        assert session.scalars(select(InboundMessage)).all().__len__() == 1
+    assert not first.duplicate and again.duplicate and again.outbox_ids == []
