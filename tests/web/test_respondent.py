@@ -1,0 +1,286 @@
+"""The respondent web form /f/<token>: flow, validation, resume, safeguarding, kind refusals."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from storage.models import Alert, Answer, Invitation, InvitationEvent, LoginAttempt
+from surveys import catalogue
+from tests.conftest import csrf_token_from
+from tests.web.respondent_data import make_invitation
+
+
+def _html(response) -> str:  # noqa: ANN001
+    return response.get_data(as_text=True)
+
+
+def _post(client, url: str, data: dict):  # noqa: ANN001, ANN202
+    """Post a page's form the way a browser would: with the CSRF token from the page."""
+    page = client.get(url)
+    assert page.status_code in (200, 422), (url, page.status_code)
+    return client.post(url, data={"csrf_token": csrf_token_from(_html(page)), **data})
+
+
+def _answers(app, invitation_id: int) -> dict[str, Answer]:  # noqa: ANN001
+    with app.extensions["db"].session() as session:
+        rows = session.scalars(select(Answer).where(Answer.invitation_id == invitation_id)).all()
+        return {row.question_key: row for row in rows}
+
+
+def _invitation(app, invitation_id: int) -> Invitation:  # noqa: ANN001
+    with app.extensions["db"].session() as session:
+        return session.get(Invitation, invitation_id)
+
+
+def test_child_link_shows_intro_privacy_notice_and_marks_opened(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child", status="sent")
+    response = client.get(f"/f/{token}")
+    html = _html(response)
+    assert response.status_code == 200
+    assert "Your review is on Tuesday 8 December 2026." in html
+    assert catalogue.text("privacy_notice").replace("'", "&#39;") in html
+    assert f'href="/f/{token}/q/talk_about"' in html  # Start goes to the first question
+    assert "<script" not in html and "style=" not in html  # CSP: nothing inline
+    invitation = _invitation(app, invitation_id)
+    assert invitation.status == "opened" and invitation.opened_at is not None
+    with app.extensions["db"].session() as session:
+        events = session.scalars(select(InvitationEvent.event).where(
+            InvitationEvent.invitation_id == invitation_id)).all()
+    assert events == ["opened"]
+    client.get(f"/f/{token}")  # opening again is not a second "opened" event
+    with app.extensions["db"].session() as session:
+        assert session.scalar(select(func.count()).select_from(InvitationEvent)) == 1
+
+
+def test_child_answers_one_question_a_screen_with_progress_and_errors(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child", age=11)
+    client.get(f"/f/{token}")
+    page = client.get(f"/f/{token}/q/talk_about")
+    html = _html(page)
+    assert re.search(r"Question 1 of \d+", html)
+    assert 'type="checkbox"' in html and "<legend" in html
+    # Required question: Next without an answer is a friendly error, nothing stored.
+    response = _post(client, f"/f/{token}/q/talk_about", {"action": "next"})
+    assert response.status_code == 422
+    assert catalogue.text("web_error_required") in _html(response)
+    assert 'role="alert"' in _html(response)
+    assert _answers(app, invitation_id) == {}
+    # A value the page never offered is refused, not stored.
+    response = _post(client, f"/f/{token}/q/talk_about", {"action": "next", "talk_about": "<script>"})
+    assert response.status_code == 422
+    assert _answers(app, invitation_id) == {}
+    response = _post(client, f"/f/{token}/q/talk_about", {"action": "next", "talk_about": ["family", "school"]})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/f/{token}/q/feeling")  # "other" not chosen: skipped
+    stored = _answers(app, invitation_id)
+    assert stored["talk_about"].value == "family;school" and stored["talk_about"].channel == "web"
+    assert _invitation(app, invitation_id).status == "partial"
+    feeling = _html(client.get(f"/f/{token}/q/feeling"))
+    assert "Question 2 of" in feeling and "\U0001F600" in feeling and "Happy" in feeling
+    assert f'href="/f/{token}/q/talk_about"' in feeling  # Back
+
+
+def test_show_if_follows_answers_and_a_changed_answer_clears_hidden_ones(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child", age=11)
+    response = _post(client, f"/f/{token}/q/talk_about", {"action": "next", "talk_about": ["other"]})
+    assert response.headers["Location"].endswith("/q/talk_about_other")
+    response = _post(client, f"/f/{token}/q/talk_about_other", {"action": "next",
+                                                                 "talk_about_other": "  My dog  "})
+    assert response.headers["Location"].endswith("/q/feeling")
+    assert _answers(app, invitation_id)["talk_about_other"].free_text == "My dog"
+    # Back to the first question, change the answer: the follow-up no longer applies.
+    response = _post(client, f"/f/{token}/q/talk_about", {"action": "next", "talk_about": ["school"]})
+    assert response.headers["Location"].endswith("/q/feeling")
+    assert set(_answers(app, invitation_id)) == {"talk_about"}
+    assert client.get(f"/f/{token}/q/talk_about_other").status_code == 302  # hidden now
+
+
+def test_scale_and_text_are_validated_on_the_server(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child", age=11)
+    _post(client, f"/f/{token}/q/talk_about", {"action": "next", "talk_about": ["school"]})
+    response = _post(client, f"/f/{token}/q/safe_home_score", {"action": "next", "safe_home_score": "11"})
+    assert response.status_code == 422
+    assert catalogue.text("web_error_scale", min=1, max=10) in _html(response)
+    response = _post(client, f"/f/{token}/q/safe_home_score", {"action": "next", "safe_home_score": "8"})
+    assert response.status_code == 302
+    assert _answers(app, invitation_id)["safe_home_score"].value_num == 8
+    response = _post(client, f"/f/{token}/q/family_to_see", {"action": "next", "family_to_see": "x" * 5000})
+    assert response.status_code == 422
+    assert "too long" in _html(response)
+    assert "family_to_see" not in _answers(app, invitation_id)
+
+
+def test_skip_is_stored_and_not_offered_on_required_questions(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child", age=11)
+    assert 'value="skip"' not in _html(client.get(f"/f/{token}/q/talk_about"))
+    assert 'value="skip"' in _html(client.get(f"/f/{token}/q/feeling"))
+    _post(client, f"/f/{token}/q/talk_about", {"action": "next", "talk_about": ["school"]})
+    response = _post(client, f"/f/{token}/q/feeling", {"action": "skip"})
+    assert response.headers["Location"].endswith("/q/safe_home_score")
+    assert _answers(app, invitation_id)["feeling"].skipped is True
+
+
+def test_reopening_the_link_carries_on_at_the_first_unanswered_question(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child", age=11)
+    _post(client, f"/f/{token}/q/talk_about", {"action": "next", "talk_about": ["school"]})
+    _post(client, f"/f/{token}/q/feeling", {"action": "next", "feeling": ["happy", "worried"]})
+    other_browser = app.test_client()  # closing the page: nothing kept in the browser
+    response = other_browser.get(f"/f/{token}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/f/{token}/q/safe_home_score?resumed=1")
+    page = _html(other_browser.get(response.headers["Location"]))
+    assert catalogue.text("welcome_back").replace("'", "&#39;") in page
+    assert "Question 3 of" in page
+    # The stored answer shows when going back.
+    assert re.search(r'value="worried"\s+checked', _html(other_browser.get(f"/f/{token}/q/feeling")))
+    # Another channel carries on at the same question.
+    state = _invitation(app, invitation_id).state
+    assert state["current"] == "safe_home_score" and state["answers"]["feeling"] == ["happy", "worried"]
+
+
+def test_an_answer_that_signals_danger_shows_the_safeguarding_reply_then_carries_on(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child", age=11)
+    _post(client, f"/f/{token}/q/talk_about", {"action": "next", "talk_about": ["school"]})
+    response = _post(client, f"/f/{token}/q/feeling", {"action": "next", "feeling": ["scared"]})
+    assert response.headers["Location"].endswith(f"/f/{token}/help")
+    page = client.get(f"/f/{token}/help")
+    html = _html(page)
+    assert page.status_code == 200
+    assert "0800 1111" in html and "999" in html
+    assert f'href="/f/{token}/q/safe_home_score"' in html  # Carry on
+    with app.extensions["db"].session() as session:
+        alerts = session.scalars(select(Alert).where(Alert.invitation_id == invitation_id)).all()
+    assert [a.question_key for a in alerts] == ["feeling"]
+
+
+def test_last_answer_completes_the_form_and_thanks(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "carer_after", "carer")
+    from surveys.forms import get_form
+
+    form = get_form("carer_after")
+    data = {q.key: "yes" for q in form.questions if q.type == "yes_no"}
+    response = _post(client, f"/f/{token}/form", {"action": "send", **data, "comment": "Very helpful IRO."})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/f/{token}/thanks")
+    thanks = client.get(f"/f/{token}/thanks")
+    assert thanks.status_code == 200
+    assert form.thanks["en"].split(".")[0].replace("'", "&#39;") in _html(thanks)
+    invitation = _invitation(app, invitation_id)
+    assert invitation.status == "completed" and invitation.received is True
+    stored = _answers(app, invitation_id)
+    assert {k: v.value for k, v in stored.items() if k != "comment"} == data
+    assert stored["comment"].free_text == "Very helpful IRO." and stored["comment"].channel == "web"
+    # Reopening a finished form: a kind "already sent" page, 410.
+    again = client.get(f"/f/{token}")
+    assert again.status_code == 410
+    assert catalogue.text("web_already_sent_title") in _html(again)
+
+
+def test_adult_form_is_one_page_required_questions_and_save_for_later(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "carer_after", "carer")
+    page = _html(client.get(f"/f/{token}/form"))
+    assert page.count('class="r-question') == 9  # every question on one page
+    response = _post(client, f"/f/{token}/form", {"action": "send", "understand_role": "no"})
+    assert response.status_code == 422
+    html = _html(response)
+    assert catalogue.text("web_error_title") in html and 'href="#q-spoke_iro"' in html
+    assert re.search(r'value="no"\s+checked', html)  # what they gave is kept on the page
+    # The valid answer was saved even though the form could not be sent yet.
+    assert _answers(app, invitation_id)["understand_role"].value == "no"
+    assert _invitation(app, invitation_id).status == "partial"
+    response = _post(client, f"/f/{token}/form", {"action": "save", "understand_role": "no",
+                                                   "comment": "Will finish later"})
+    assert response.headers["Location"].endswith(f"/f/{token}/saved")
+    assert client.get(f"/f/{token}/saved").status_code == 200
+    resumed = client.get(f"/f/{token}")
+    assert resumed.headers["Location"].endswith(f"/f/{token}/form?resumed=1")
+    assert "Will finish later" in _html(client.get(resumed.headers["Location"]))
+    assert _invitation(app, invitation_id).received is False
+
+
+def test_language_switch_where_the_form_is_translated(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child")
+    intro = _html(client.get(f"/f/{token}"))
+    assert 'lang="cy"' in intro and "Cymraeg" in intro
+    response = client.post(f"/f/{token}/language", data={"csrf_token": csrf_token_from(intro), "lang": "cy",
+                                                        "next": f"/f/{token}"})
+    assert response.status_code == 302
+    welsh = _html(client.get(f"/f/{token}"))
+    assert '<html lang="cy">' in welsh and catalogue.text("privacy_notice", "cy")[:30] in welsh
+    assert _invitation(app, invitation_id).language == "cy"
+    bad = client.post(f"/f/{token}/language", data={"csrf_token": csrf_token_from(welsh), "lang": "xx"})
+    assert bad.status_code == 400
+    # A form with only English has no switch.
+    _, adult = make_invitation(app.extensions["db"], "carer_after", "carer")
+    assert "/language" not in _html(client.get(f"/f/{adult}"))
+
+
+def test_closed_link_gets_a_kind_410(app, client):
+    _, token = make_invitation(app.extensions["db"], "child_before", "child", status="expired")
+    for url in (f"/f/{token}", f"/f/{token}/q/talk_about", f"/f/{token}/form"):
+        response = client.get(url)
+        assert response.status_code == 410
+        assert catalogue.text("web_expired_title") in _html(response)
+        assert "0800 1111" in _html(response)
+
+
+def test_opting_out_of_texts_does_not_close_the_web_form(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "carer_after", "carer", status="opted_out")
+    assert client.get(f"/f/{token}").status_code == 200
+    response = _post(client, f"/f/{token}/form", {"action": "send", "spoke_iro": "yes"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    assert response.headers["Location"].endswith("/thanks")
+    assert _invitation(app, invitation_id).status == "completed"
+
+
+def test_unknown_and_tampered_tokens_get_a_kind_404(app, client):
+    _, token = make_invitation(app.extensions["db"], "child_before", "child")
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    for url in (f"/f/{tampered}", f"/f/{tampered}/q/talk_about", "/f/short", "/f/" + "x" * 70,
+                "/f/%3Cscript%3E", f"/f/{tampered}/thanks"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        html = _html(response)
+        assert catalogue.text("web_not_found_title") in html
+        assert "Traceback" not in html
+
+
+def test_token_guessing_is_rate_limited_per_client_address(app, client):
+    app.config["FORM_TOKEN_GUESS_LIMIT"] = 3
+    _, token = make_invitation(app.extensions["db"], "child_before", "child")
+    for n in range(3):
+        assert client.get(f"/f/guess{n:012d}abcdefgh").status_code == 404
+    response = client.get(f"/f/{token}")  # even a real link waits now
+    assert response.status_code == 429
+    assert catalogue.text("web_rate_limited_title") in _html(response)
+    # Another address is not affected.
+    other = app.test_client()
+    assert other.get(f"/f/{token}", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+    with app.extensions["db"].session() as session:
+        keys = session.scalars(select(LoginAttempt.key)).all()
+    assert keys == ["form-token:127.0.0.1"] * 3
+
+
+def test_post_without_csrf_is_refused_and_stores_nothing(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child")
+    response = client.post(f"/f/{token}/q/talk_about", data={"action": "next", "talk_about": "school"})
+    assert response.status_code == 400
+    assert _answers(app, invitation_id) == {}
+
+
+def test_every_catalogue_key_the_web_pages_use_exists():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "web"
+    sources = [root / "respondent.py", root / "paper.py", *sorted((root / "templates" / "respondent").glob("*.html")),
+               *sorted((root / "templates" / "paper").glob("*.html"))]
+    used: set[str] = set()
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"\bt\(\s*['\"]([a-z_]+)['\"]\s*[,)]", text))
+    assert {"privacy_notice", "safeguarding_reply", "web_progress", "letter_web"} <= used
+    missing = sorted(k for k in used if not catalogue.has(k))
+    assert missing == []
+    for page in ("not_found", "expired", "already_sent", "rate_limited"):
+        assert catalogue.has(f"web_{page}_title") and catalogue.has(f"web_{page}_body")
