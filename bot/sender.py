@@ -43,7 +43,7 @@ BACKOFF_BASE = 30.0  # seconds before the first retry; doubles each attempt
 BACKOFF_CAP = 3600.0
 MAX_RETRY_AFTER = 6 * 3600.0
 # A successful send of these moves the invitation to "sent" (the scheduler relies on it).
-SENT_PURPOSES = frozenset({"invite", "feedback_invite", "reminder"})
+SENT_PURPOSES = frozenset({"invite", "feedback_invite", "reminder", "feedback_reminder"})
 FAIL_PURPOSES = frozenset({"invite", "feedback_invite"})
 STATUS_ORDER = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
 
