@@ -86,6 +86,17 @@ def test_manager_sees_all_and_the_figures(live_server, world, page) -> None:  # 
     assert response.status == 403
 
 
+def test_figures_and_alerts_fit_a_phone(live_server, world, new_page) -> None:  # noqa: ANN001
+    page = new_page(phone=True)
+    login(page, live_server, world.emails["manager"], PASSWORD)
+    for path in ("/dashboard/figures", "/dashboard/alerts/", f"/dashboard/alerts/{world.alerts['R-B1']}",
+                 "/dashboard/reviews"):
+        assert page.goto(live_server(path)).status == 200
+        assert fits_width(page), path
+        axe_check(page, path)
+    screenshot(page, "dashboard-manager-alert-320")
+
+
 def test_admin_sees_the_users_page(live_server, world, new_page) -> None:  # noqa: ANN001
     page = new_page(phone=True)
     login(page, live_server, world.emails["admin"], PASSWORD)

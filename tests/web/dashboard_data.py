@@ -63,6 +63,33 @@ def add_invitation(session: Session, review: Review, role: str, *, channel: str 
     return invitation
 
 
+def with_required(invitation: Invitation, answers: dict[str, Any]) -> dict[str, Any]:
+    """``answers`` plus a harmless answer to every other required question the form shows.
+
+    So that the form counts as received whatever required questions the form files add.
+    """
+    from surveys.engine import Respondent, visible_questions
+    from surveys.forms import get_form
+
+    review = invitation.review
+    form = get_form(invitation.form_id)
+    respondent = Respondent(role=invitation.role, review_type=review.review_type, age=review.child_age,
+                            language="en")
+    result = dict(answers)
+    for _ in range(len(form.questions)):  # answering one may show another
+        missing = [q for q in visible_questions(form, respondent, result) if q.required and q.key not in result]
+        if not missing:
+            break
+        for question in missing:
+            options = [o.key for o in question.options or []]
+            result[question.key] = {
+                "yes_no": "yes", "scale": (question.scale.max if question.scale else 10),
+                "single": options[0] if options else "", "multi": options[:1],
+                "feelings": ["happy"], "text": "Fine, thank you",
+            }[question.type]
+    return result
+
+
 def add_answers(session: Session, invitation: Invitation, answers: dict[str, Any]) -> None:
     """Store answers through ``storage.responses.save_answers`` (the one way answers are stored).
 
@@ -74,7 +101,7 @@ def add_answers(session: Session, invitation: Invitation, answers: dict[str, Any
     except ImportError:
         save_answers = None
     if save_answers is not None:
-        save_answers(session, invitation, answers, channel=invitation.channel)
+        save_answers(session, invitation, with_required(invitation, answers), channel=invitation.channel)
         return
     for key, value in answers.items():
         columns = {"value": None, "value_num": None, "free_text": None}
