@@ -21,6 +21,7 @@ MODULES = (
     "web.respondent",
     "web.paper",
     "web.webhooks",
+    "web.simulator",
     "web.api",
     "web.alerts",
     "web.reviews",
