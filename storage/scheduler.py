@@ -152,7 +152,9 @@ def queue_due(session: Session, config: Any, now: datetime) -> dict[str, int]:
         if not page:
             break
         last_id = page[-1][0].id
-        _process_page(session, config, page, plans, counts, now, window_open, titles)
+        # No autoflush: each enqueue would otherwise flush the page's earlier changes row by row.
+        with session.no_autoflush:
+            _process_page(session, config, page, plans, counts, now, window_open, titles)
         session.commit()
         session.expunge_all()  # bounded memory: nothing of the page stays in the identity map
     return counts
