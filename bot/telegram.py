@@ -260,6 +260,17 @@ class TelegramChannel(Channel):
             return False
         return True
 
+    def clear_keyboard(self, chat_id: str, message_id: int) -> bool:
+        """Take the buttons off a message once one was pressed, so an old question can't be answered twice."""
+        chat: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+        try:
+            self._call(lambda bot: bot.edit_message_reply_markup(chat_id=chat, message_id=message_id,
+                                                                 reply_markup=None))
+        except (TransientSendError, PermanentSendError) as exc:
+            log.info("editMessageReplyMarkup failed: %s", exc.reason)
+            return False
+        return True
+
     def set_webhook(self, url: str) -> bool:
         """Register ``url`` with Telegram, with our secret token."""
         return bool(self._call(lambda bot: bot.set_webhook(url, secret_token=self.webhook_secret,

@@ -133,6 +133,9 @@ def telegram():
     result = handle_inbound(message)
     if message.callback_id and not result.duplicate:
         channel.answer_callback(message.callback_id)
+        message_id = message.meta.get("message_id")
+        if isinstance(message_id, int):
+            channel.clear_keyboard(message.sender, message_id)
     return jsonify({"ok": True})
 
 

@@ -219,12 +219,15 @@ def test_reply_that_fails_to_send_is_retried_by_the_worker(channel_app, twilio_p
 
 def _press(telegram_post, telegram_fake, chat_id: int, value: str) -> None:
     """Press the button for ``value`` on the newest keyboard the bot sent to ``chat_id``."""
-    keyboards = [c for c in telegram_fake.calls("sendMessage")
-                 if c["chat_id"] == chat_id and c.get("reply_markup")]
-    buttons = [b for row in keyboards[-1]["reply_markup"]["inline_keyboard"] for b in row]
+    keyboards = [m for (chat, _), m in sorted(telegram_fake.sent_messages.items(), key=lambda kv: kv[0][1])
+                 if chat == str(chat_id) and m.get("reply_markup")]
+    newest = keyboards[-1]
+    buttons = [b for row in newest["reply_markup"]["inline_keyboard"] for b in row]
     data = next(b["callback_data"] for b in buttons if b["callback_data"].endswith(f":{value}"))
     assert len(data.encode()) <= 64
-    assert telegram_post(callback_update(chat_id, data)).status_code == 200
+    assert telegram_post(callback_update(chat_id, data, message_id=newest["message_id"])).status_code == 200
+    # The pressed keyboard is taken off, so the same question can't be answered from it again.
+    assert "reply_markup" not in telegram_fake.sent_messages[(str(chat_id), newest["message_id"])]
 
 
 def _button_value(question: Question) -> str:
