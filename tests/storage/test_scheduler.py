@@ -251,3 +251,25 @@ def test_two_workers_queue_each_step_exactly_once(db, config):
     with db.session() as session:
         again = queue_due(session, config, now)
     assert (again["queued"], again["already_queued"], again["invitations"]) == (0, 0, 0)
+
+
+def test_the_close_expires_partials_but_keeps_what_was_received(db, config):
+    _import(db)
+    invs = invitations(db, "R-XMAS")
+    run_at = at("2026-12-11T09:00:00")
+    with db.session() as session:
+        queue_due(session, config, run_at)
+    with db.session() as session:
+        parent = session.get(Invitation, invs[("parent", "consultation")].id)
+        set_status(session, parent, "partial", now=at("2026-12-20T18:00:00"))
+        parent.received = True  # every required question answered, the optional ones not yet
+    with db.session() as session:
+        counts = queue_due(session, config, at("2026-12-29T00:00:00"))
+    assert counts["closed"] == 4
+    with db.session() as session:
+        parent = session.get(Invitation, invs[("parent", "consultation")].id)
+        assert (parent.status, parent.received) == ("expired", True)
+        assert parent.closed_at == at("2026-12-29T00:00:00")
+        assert parent.steps_done["close"] == "2026-12-29T00:00:00+00:00"
+        # No run between the invite and the close: the reminders are dropped, never sent late.
+        assert (parent.steps_done["reminder_1"], parent.steps_done["reminder_2"]) == ("skipped", "skipped")
