@@ -256,3 +256,35 @@ def test_backoff_grows_and_is_capped():
     assert [backoff(n) for n in (1, 2, 3)] == [30, 60, 120]
     assert backoff(20) == 3600
     assert backoff(3, retry_after=5) == 5
+
+
+def _process_worker(database_url: str, config, name: str) -> None:  # noqa: ANN001 - runs in a child process
+    from bot.sender import deliver_due
+    from storage.db import Database
+
+    db = Database(database_url)
+    try:
+        while deliver_due(db, config, worker_id=name, limit=3)["claimed"]:
+            pass
+    finally:
+        db.dispose()
+
+
+def test_two_worker_processes_send_each_message_exactly_once(db, database_url, channel_config, twilio_fake):
+    import multiprocessing
+
+    _queue(db, n=24, prefix="p")
+    twilio_fake.set_delay(0.005)
+    context = multiprocessing.get_context("fork")  # Linux; the child builds its own engine
+    processes = [context.Process(target=_process_worker, args=(database_url, channel_config, f"proc{i}"))
+                 for i in range(2)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    assert [p.exitcode for p in processes] == [0, 0]
+    assert sorted(m["Body"] for m in twilio_fake.sent()) == sorted(f"p {i}" for i in range(24))
+    with db.session() as session:
+        provider_ids = set(session.scalars(select(OutboxMessage.provider_id)))
+        assert len(provider_ids) == 24 and session.scalar(
+            select(func.count()).where(OutboxMessage.status == "sent")) == 24
