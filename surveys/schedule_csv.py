@@ -116,6 +116,12 @@ _EMAIL = re.compile(rf"({_LOCAL})@((?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0
 # A UK mobile in a common spelling: the fast path (phonenumbers is ~70 us per number).
 _UK_PUNCTUATION = re.compile(r"[\s().\-]")
 _UK_NATIONAL = re.compile(r"(?:\+44|0044|44)?0?(7\d{9})")
+# The type of a 10-digit UK "7..." number is decided by its first 7 digits in the GB
+# metadata (mobile, pager and personal-number ranges, the 07700 900 drama range); the
+# rest is any digits. Remembering the type per 7-digit range makes a national file of
+# mobiles about ten times faster to check than asking phonenumbers for each number.
+_UK_RANGE_DIGITS = 7
+_UK_RANGE_TYPES: dict[str, int] = {}
 _PHONE_TYPES_OK = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 _SMS_TYPES_OK = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
@@ -476,7 +482,13 @@ def normalise_phone(raw: str, *, sms: bool = False) -> tuple[str | None, str | N
         return None, f"invalid phone number {raw!r}"
     # number_type is UNKNOWN exactly when is_valid_number is False (same metadata check,
     # done once: this is the slow part of validating a large file).
-    kind = phonenumbers.number_type(number)
+    if match is not None:
+        prefix = match.group(1)[:_UK_RANGE_DIGITS]
+        kind = _UK_RANGE_TYPES.get(prefix)
+        if kind is None:
+            kind = _UK_RANGE_TYPES[prefix] = phonenumbers.number_type(number)
+    else:
+        kind = phonenumbers.number_type(number)
     if kind == PhoneNumberType.UNKNOWN:
         return None, f"invalid phone number {raw!r}"
     if sms and kind not in _SMS_TYPES_OK:
