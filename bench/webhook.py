@@ -19,6 +19,7 @@ the whole conversation path. Nothing leaves the machine.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import shutil
@@ -46,6 +47,8 @@ def bench_app():  # noqa: ANN201 - gunicorn's app factory
 
     app = create_app()
     db = app.extensions["db"]
+    # One INFO line per message would drown the summary; warnings and errors still show.
+    logging.getLogger().setLevel(logging.WARNING)
 
     def bench_baseline():
         from flask import request
