@@ -120,6 +120,14 @@ IDIOMS: tuple[tuple[str, str], ...] = (
     (r"^\W*(?:i am|im) starving\W*$", "i am hungry now"),
     (r"\bcut myself (?:some|a) (?:cake|bread|slice|piece)", "served myself"),
     (r"\bkills? me\b(?= lol| haha| lmao)", "makes me laugh"),
+    (r"\b(?:got |get |was |been )?(?:hit|hurt) (?:by|with) (?:a|the) (?:ball|football|door|swing|branch|bike|bus"
+     r"|car|cricket ball|rugby ball|netball)\b", "bumped into something"),
+    (r"\b(?:fell|fall|falling|tripped|slipped|crashed)(?: \w+){0,4} and (?:hurt|cut|bruised) (?:myself|my \w+)\b",
+     "had an accident"),
+    (r"\b(?:test|tests|exam|exams|homework|maths|english|science|school|revision|this|that|it|pe|lesson|training"
+     r"|coursework|teacher) (?:is |will |is going to |going to |gonna )?(?:going to )?kill (?:me|us)\b", "is hard"),
+    (r"\b(?:i|we) (?:hit|hits|kicked|kick|punched|pushed) (?:my )?(?:little |big )?(?:brother|sister)s? (?:with (?:a |the )?"
+     r"(?:pillow|cushion|snowball|water balloon)s?|back|by accident|in a pillow fight)", "i played with my sibling"),
     (r"\bshot (?:me|us) (?:a message|a text|a dm)", "messaged me"),
 )
 
@@ -142,7 +150,8 @@ _FAMILY = (r"(?:my |our )?(?:mum|dad|nan|grandad|sister|brother|little sister|li
            r"|step mum|step dad|siblings?|baby brother|baby sister)")
 _ADULT = (r"(?:he|she|they|him|her|them|my \w+|his \w+|her \w+|someone|somebody|a man|a woman"
           r"|the man|the woman|an adult|a grown up|men|man)")
-_HIT = (r"(?:hit|hits|hitting|slap|slaps|slapping|punch|punches|punching|smack|smacks|smacking|kick|kicks|kicking|kicked|beat|beats|beating|beaten|strangle|strangles"
+_HIT = (r"(?:hit|hits|hitting|pull|pulls|pulled|pulling|throw|throws|threw|thrown|restrain|restrains|restrained"
+        r"|restraining|slap|slaps|slapping|punch|punches|punching|smack|smacks|smacking|kick|kicks|kicking|kicked|beat|beats|beating|beaten|strangle|strangles"
         r"|strangled|strangling|choke|chokes|choked|choking|burn|burns|burned|burnt|bite|bites|bit"
         r"|shove|shoves|shoved|push|pushes|pushed|grab|grabs|grabbed|pinch|pinches|pinched|hurt"
         r"|hurts|hurting|harm|harms|harmed|attack|attacks|attacked|stab|stabs|stabbed|throttle"
@@ -173,14 +182,29 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bgive up on (?:life|everything)\b|\btook (?:loads of |lots of |all my |a load of )?(?:pills|tablets)\b"
      r"|\bjump off (?:a |the )?(?:bridge|roof|building|cliff)\b|\bif i (?:died|was gone|was dead)\b", False),
     ("self_harm", "self-harm phrase",
-     r"\b(?:been|keep|kept|started|start|stop|stopped|still) cutting\b|\bcutting again\b", False),
+     r"\b(?:been|keep|kept|started|start|stop|stopped|still) cutting\b|\bcutting again\b"
+     r"|\bcutting my (?:arms?|legs?|wrists?|thighs?|skin)\b|\bending it\b|\bend it\b"
+     r"|\bpoint (?:in|of) (?:being alive|living|life|me being here|going on)\b"
+     r"|\b(?:note|letter|message) saying goodbye\b|\bgoodbye (?:note|letter)\b|\bsuicide note\b"
+     r"|\b(?:swallowed|overdosed on|a load of|loads of|lots of|too many|a whole packet of|all (?:my|the))"
+     r" (?:paracetamol|pills|tablets|bleach|medicine)\b|\bswallowed\b.*\b(?:pills|tablets|paracetamol|bleach)\b"
+     r"|\bwant (?:it all|everything|it|my life|life) to (?:stop|end) (?:forever|for good|for ever)\b"
+     r"|\b(?:gonna|going to) die\b|\bdie in my sleep\b|\b(?:thinking|think|thought|thoughts) about (?:dying"
+     r"|death|suicide|ending|killing|not being here|being dead)\b|\bbe here (?:no more|anymore|any more)\b",
+     False),
     ("self_harm", "self-harm phrase", r"\bcuts? on my (?:arms?|legs?|wrists?)\b|\bmy wrists?\b", False),
     # sexual abuse and grooming: never negatable
     ("sexual_abuse", "sexual abuse disclosure",
      r"\b(?:touch|touches|touched|touching|feel|feels|felt|grope|gropes|groped) (?:me|us|my (?:private"
-     r"|bum|bottom|chest|boobs|willy|fanny|body|legs?|privates?))\b", False),
+     r"|bum|bottom|chest|boobs|willy|fanny|body|legs?|privates?))\b", True),
     ("sexual_abuse", "sexual abuse disclosure",
-     r"\bprivate parts?\b|\brap(?:e|ed|es|ing)\b|\bmolest\w*|\bsex(?:ual|ually)?\b|\bnaked\b|\bnudes?\b"
+     r"\b(?:kissed|touched|groped|molested|felt up|fiddled with) by\b"
+     r"|\b(?:does|do|did|doing|done) (?:stuff|things|something|sex stuff|sexual stuff) (?:to|with|on) me\b"
+     r"|\b(?:makes|made|make|forces|forced) me do (?:stuff|things|sexual|sex)\b"
+     r"|\b(?:sent|sends|send|showed|shows) me (?:rude|dirty|naked|sexy) (?:pictures|picture|videos|messages)\b"
+     r"|\b(?:asking|keeps asking|asks|asked) (?:me )?for (?:pictures|picture|nudes) of me\b"
+     r"|\bthe way (?:he|she|they|my \w+|his \w+|her \w+) (?:looks|look|stares|stare) at me\b"
+     r"|\bprivate parts?\b|\brap(?:e|ed|es|ing)\b|\bmolest\w*|\bsex(?:ual|ually)?\b|\bnaked\b|\bnudes?\b"
      r"|\btake (?:my|off my) (?:clothes|top|pants|knickers)\b|\btook (?:my|off my) (?:clothes|top|pants)\b"
      r"|\b(?:gets|got|comes|came|climbs|climbed) (?:in|into) my bed\b|\bcomes? (?:in|into) my room at night\b"
      r"|\bmade me (?:kiss|touch|watch)\b|\bmakes me (?:kiss|touch|watch)\b|\bkiss(?:es|ed)? me\b"
@@ -189,14 +213,21 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("grooming", "secret-keeping",
      r"\b(?:said|says|told me|tells me) (?:not to|to not|i must not|i should not|never to) tell\b"
      r"|\b(?:our|a|its a|it is a|keep it a|keep it) secret\b|\bnot allowed to tell\b|\bif i tell\b"
-     r"|\bcan not tell (?:anyone|anybody|no one)\b|\bdo not tell (?:anyone|anybody)\b", False),
+     r"|\bcan not tell (?:anyone|anybody|no one)\b|\bdo not tell (?:anyone|anybody)\b"
+     r"|\bsomething (?:bad |horrible |weird )?happened to me\b|\bcan not say what\b", False),
     ("exploitation", "exploitation",
      r"\b(?:carry|carrying|carries|hold|holding|keep|keeping|deliver|delivering|drop|dropping|sell"
      r"|selling|move|moving|take|taking) (?:stuff|things|bags?|packages?|parcels?|drugs|weed|a package"
      r"|a bag|food) (?:for|to) (?:him|her|them|money|some|people|his)\b|\bcounty lines\b|\btrap house\b"
      r"|\bgoing country\b|\brunning lines\b|\b(?:owe|owes) (?:him|her|them|people) money\b"
-     r"|\bolder (?:boy|boys|man|men|guy|guys|lad|lads|girl|girls|kids)\b.*\b(?:money|gifts?|give|gives|gave"
+     r"|\bolder (?:boy|boys|man|men|guy|guys|lad|lads|girl|girls|kids)\b.*\b(?:favours?|free|money|gifts?|give|gives|gave"
      r"|buy|buys|bought|car|parties|party|drink|drinks|drugs|weed|vapes?|alcohol|carry|makes)\b"
+     r"|\b(?:get|got|gets|getting|to) (?:in|into) (?:his|her|their|a|the|this|that) (?:car|van)\b"
+     r"|\b(?:asking|asks|asked|ask|wants|wanted|keeps asking) me to meet\b|\bmeet (?:up )?with (?:a |this |some )?"
+     r"(?:man|guy|stranger|person|boy|girl) (?:i met |from )?online\b|\b(?:gave|give|gives|given) me a (?:phone"
+     r"|sim)\b|\b(?:burner|work|trap) phone\b|\bboyfriends?\b.*\b(?:he is|aged|age|is) (?:1[8-9]|[2-9]\d)\b"
+     r"|\b(?:older|grown up|adult) boyfriend\b|\bpaid to (?:take|carry|deliver|drop|hold|sell|move|keep)\b"
+     r"|\b(?:parcels?|packages?|bags?) to other (?:towns|places|cities|areas)\b"
      r"|\b(?:give|gives|gave|giving) me (?:money|weed|drugs|vapes?|alcohol|drink|cigs|fags|a phone"
      r"|phones|gifts|presents) (?:to|for|and|if)\b|\b(?:make|makes|made|making|forces|forced) me (?:carry|sell"
      r"|deliver|hold|hide|keep|go)\b|\bmy boyfriend is (?:1[8-9]|[2-9]\d)\b", False),
@@ -212,7 +243,12 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("physical_abuse", "abuse disclosure",
      r"\bwith (?:a |his |her |the )?(?:belt|stick|shoe|slipper|spoon|hairbrush|wooden spoon|cable|lead)\b"
      r"|\bbruis\w*|\bblack eye\b|\bmarks on my\b|\bthrew (?:a |the |his |her )?\w+ at me\b"
-     r"|\bthrows (?:a |the |his |her )?\w+ at me\b", True),
+     r"|\bthrows (?:a |the |his |her )?\w+ at me\b"
+     rf"|\b{_HIT} my (?:arm|arms|neck|throat|face|hair|head|leg|legs|back|body|ear|ears|wrist|wrists)\b"
+     r"|\bhands? (?:round|around|on) my (?:neck|throat)\b|\b(?:get|gets|got|getting) the (?:belt|slipper|stick)\b"
+     r"|\b(?:left|leaves|leaving) (?:a )?marks?\b|\bagainst the wall\b"
+     r"|\b(?:a|get|got|gets|getting) (?:a )?(?:beating|beatings|good hiding|hiding|kicking|slap|smack|slapping)\b",
+     True),
     ("physical_abuse", "threat of harm",
      r"\b(?:said|says|say|threaten|threatens|threatened|going to|will|would|gonna|wants to|tried to"
      r"|try to|tries to|swore|promised) (?:to |that (?:he|she|they) (?:would|will) |(?:he|she|they)"
@@ -241,31 +277,47 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:is|are|gets|get) (?:always |really |very )?(?:drunk|high|off (?:his|her|their) face)\b"
      r"|\b(?:on|takes|taking|does|doing|sells) (?:drugs|crack|heroin|smack)\b|\bdrinks? all the time\b",
      True),
+    ("neglect", "neglect disclosure",
+     r"\b(?:no one|nobody|never|not|nothing) (?:washes|cleans|feeds|looks after|cooks for|cares for|gives me"
+     r" food|makes me (?:food|tea|dinner))\b|\b(?:nothing|never anything|not anything|no food) in the"
+     r" (?:fridge|cupboards?|house|kitchen)\b|\b(?:(?:they|he|she|mum|dad|carers?|parents) leave|leaves|left|leaving) (?:me|us) (?:alone|on my own"
+     r"|on our own|by myself|by ourselves|home alone)\b|\b(?:have|has|got) to look after (?:my )?(?:baby"
+     r"|little|younger) (?:brothers?|sisters?|siblings?)\b|\b(?:say|says|said|tell me) i smell\b"
+     r"|\bi smell at school\b|\b(?:dirty|smelly) clothes\b|\b(?:no|never have|never got|never any|do not have)"
+     r" clean clothes\b|\b(?:passed|passes|pass|passing) out\b", False),
     # feeling unsafe
     ("feels_unsafe", "feels unsafe",
      r"\b(?:do not|does not|did not|never|not|no longer|can not) (?:feel |really |always |ever |very |be )*"
      r"safe\b|\bunsafe\b|\bnot safe\b|\bisnt safe\b", False),
     ("feels_unsafe", "feels unsafe",
-     rf"\b{_AFRAID}\b(?! (?:of|on|at|by|about|for|to do) (?:{'|'.join(BENIGN_FEARS)})\b)", True),
+     rf"\b{_AFRAID}\b(?! (?:of|on|at|by|about|for|to do) (?:{'|'.join(BENIGN_FEARS)})\b"
+     r"| to (?:speak|talk|say|read|sing|perform|ask|answer|go on)\b| (?:watching|playing) )", True),
     ("feels_unsafe", "feels unsafe",
      r"\b(?:do not|never|dont) want to (?:go|be|stay|live)(?: back)? (?:home|there|at home|with (?:him|her"
      r"|them|my \w+)|in this house)\b|\b(?:get|take) me (?:out of here|away from (?:here|him|her|them))\b"
      r"|\b(?:please |someone |can someone |can you )help me\b|\bhelp me please\b|\bneed help\b(?! with)"
      r"|\bcomes? round at night\b|\bfollow(?:s|ed|ing)? me\b|\bwatch(?:es|ing)? me (?:sleep|in|through|when)\b"
-     r"|\b(?:hide|hiding) (?:from|in my room|under)\b", False),
+     r"|\b(?:hide|hiding) (?:from|in my room|under)\b|\block my (?:door|room|bedroom)\b", False),
     # bullying
     ("bullying", "bullying",
      r"\bbull(?:y|ies|ied|ying)\b|\bpick(?:s|ed|ing)? on (?:me|us)\b|\bcall(?:s|ed|ing)? me names\b"
      r"|\bmake fun of me\b|\bmakes fun of me\b|\bgang(?:s|ed|ing)? up on (?:me|us)\b|\bjumped me\b"
      r"|\bkill yourself\b|\bspread(?:s|ing)? rumou?rs\b|\bbeat (?:me|us) up\b|\beveryone (?:hates|laughs at) me\b"
-     r"|\blaugh(?:s|ed|ing)? at me\b", True),
+     r"|\blaugh(?:s|ed|ing)? at me\b|\b(?:post|posts|posted|posting|say|says|said|saying|spread|spreads|write"
+     r"|writes|wrote|put|puts) (?:horrible|nasty|mean|bad|rude|awful|fake) (?:stuff|things|comments|pictures"
+     r"|lies|rumou?rs|videos)? ?about me\b|\b(?:take|takes|took|nick|nicks|nicked|steal|steals|stole) my"
+     r" (?:money|dinner money|lunch|lunch money)\b", True),
     # running away
     ("running_away", "running away",
      r"\b(?:run|ran|running|runs) away\b|\b(?:go|went|gone|going) missing\b|\b(?:sleep|sleeping|slept) (?:rough"
-     r"|on the streets?)\b|\bstayed out all night\b|\bleave (?:and|n) never come back\b", True),
+     r"|on the streets?)\b|\bstayed out all night\b|\bleave (?:and|n) never come back\b"
+     r"|\bsn(?:uck|eak|eaking|eaked) out\b|\b(?:run|ran|running|runs) off\b(?! (?:the|a) (?:pitch|field|stage|bus))|\b(?:did not|never|didnt) (?:come|go|came|went) (?:home|back)"
+     r" (?:for (?:\d+|two|three|four|five|a few|several) (?:days|nights)|all night)\b", True),
     # domestic abuse
     ("domestic_abuse", "domestic abuse",
-     rf"\b{_HIT} {_FAMILY}\b|\bpolice (?:came|come|were called|keep coming|get called|got called|always)\b"
+     rf"\b{_HIT} {_FAMILY}\b|\b{_HIT} (?:her|him)\b|\b(?:screams|screamed|shouts|shouted|yells|yelled|swears)"
+     rf" at {_FAMILY}\b|\b(?:things|stuff|glass|plates) smashing\b|\bparents (?:fight|fighting|fights|hit)\b"
+     r"|\bpolice (?:came|come|were called|keep coming|get called|got called|always)\b"
      r"|\b(?:shouting|screaming|fighting|fight|fights|hitting) (?:at each other|each other|all the time"
      r"|every night|really loud)\b|\b(?:smash|smashes|smashed|breaks|broke|throws|threw) (?:things|stuff"
      r"|the house|plates|the door|the tv)\b", True),
