@@ -479,14 +479,21 @@ def figures():
             count, n = int(seen.get("count") or 0), int(seen["n"])
             seen_by_quarter.append({"label": qlabel, "seen": count, "not_seen": n - count, "n": n,
                                     "pct": pct(count, n)})
+    small = current_app.config["HYS"].SMALL_GROUP_MIN
+
+    def shown(value: int | None, n: int | None) -> int | None:
+        # Charts leave out what the tables print as suppressed (fewer than SMALL_GROUP_MIN).
+        return value if n is not None and n >= small else None
+
+    pn_total = sum(p["n"] for p in participation)
     chart_rates = charts.bar_chart([q["label"] for q in quarter_rates],
-                                   {"Return rate": [q["pct"] for q in quarter_rates]},
+                                   {"Return rate": [shown(q["pct"], q["sent"]) for q in quarter_rates]},
                                    title="Consultation return rate by quarter (%)")
     chart_questions = charts.bar_chart([q.get("text") or q.get("key") for q in questions],
-                                       {"% yes": [q.get("yes_pct") for q in questions]},
+                                       {"% yes": [shown(q.get("yes_pct"), q.get("n")) for q in questions]},
                                        title="% yes per question", horizontal=True)
     chart_participation = charts.bar_chart([p["code"] for p in participation],
-                                           {"% of reviews": [p["pct"] for p in participation]},
+                                           {"% of reviews": [shown(p["pct"], pn_total) for p in participation]},
                                            title="How children took part in their review (%)")
     status = 400 if error else 200
     return render_template(
@@ -588,11 +595,21 @@ def _fmt_time(value: datetime | None) -> str:
     return value.astimezone(ZoneInfo(current_app.config["HYS"].TIMEZONE)).strftime("%a %d %b %Y %H:%M")
 
 
+def _pct_of(value: int | None, n: int | None) -> str:
+    """A percentage for the figures tables: '-' with no data, 'suppressed' for a small group."""
+    if value is None or not n:
+        return "-"
+    if n < current_app.config["HYS"].SMALL_GROUP_MIN:
+        return "suppressed"
+    return f"{value}%"
+
+
 def init_app(app: Flask) -> None:
     """Register the dashboard and its navigation helper."""
     app.register_blueprint(bp)
     app.context_processor(lambda: {"dashboard_nav": dashboard_nav})
     app.add_template_filter(_fmt_time, "localtime")
+    app.add_template_global(_pct_of, "pct_of")
 
     @app.route("/")
     def home():

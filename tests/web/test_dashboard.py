@@ -164,6 +164,17 @@ def test_alert_pages_acknowledge_action_close(app, client, world) -> None:  # no
     assert f"Alert {alert_id}" in closed
 
 
+def test_alert_words_are_for_the_iro_and_managers_only(client, world) -> None:  # noqa: ANN001
+    alert_id = world.alerts["R-B1"]
+    login(client, world.emails["manager"])
+    assert "secret words for C-BRAVO" in client.get(f"/dashboard/alerts/{alert_id}").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/dashboard/").get_data(as_text=True))})
+    login(client, world.emails["admin"])
+    page = client.get(f"/dashboard/alerts/{alert_id}").get_data(as_text=True)
+    assert "Safeguarding alert" in page and "secret words" not in page
+    assert "IRO and to managers only" in page
+
+
 def test_users_page_add_reset_deactivate(app, client, world) -> None:  # noqa: ANN001
     login(client, world.emails["admin"])
     page = client.get("/dashboard/users").get_data(as_text=True)
