@@ -104,6 +104,7 @@ _AFTER_CUE = re.compile(
     rf"\b(?:called|named|name is|my\s+{_RELATIONS}|me and)\s+({_NAME_WORD})",
     re.IGNORECASE)
 _AFTER_MY = re.compile(r"\bmy\s+([A-Z][a-z'\u2019-]+)")
+_SURNAME_AFTER = re.compile(r"[ \t]+([A-Z][a-z'\u2019]+(?:-[A-Z][a-z]+)?)\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\u2019'-]*[A-Za-z]|[A-Za-z]")
 
 # Public numbers that are help, not personal details (digits only).
@@ -199,6 +200,17 @@ class _Spans:
         if any(start < e and s < end for s, e, _k in self.spans):
             return
         self.spans.append((start, end, kind))
+
+    def extend_surnames(self) -> None:
+        """A capitalised word right after a redacted name is its surname ("Fred Whiston")."""
+        for index, (start, end, kind) in enumerate(list(self.spans)):
+            if kind != "name":
+                continue
+            match = _SURNAME_AFTER.match(self.text, end)
+            if match and not _is_common(match.group(1)) and match.group(1).lower() not in KEEP:
+                new_end = match.end(1)
+                if not any(end < e and s < new_end for s, e, _k in self.spans):
+                    self.spans[index] = (start, new_end, kind)
 
     def render(self) -> Redacted:
         out: list[str] = []
@@ -327,4 +339,5 @@ def redact(text: str, known_names: Iterable[str] = ()) -> Redacted:
     _schools(text, spans)
     _known(text, known_names, spans)
     _names(text, spans)
+    spans.extend_surnames()
     return spans.render()

@@ -77,6 +77,7 @@ _IDIOMS: tuple[tuple[str, str], ...] = (
     (r"\b(?:i'?d|i would|would) kill for\b", "want"),
     (r"\bdying (?:to|for)\b", "eager for"),
     (r"\bkilling it\b", "doing well"),
+    (r"\bnothing but\b", "only"),
     # Being made to carry, deliver or keep things is coercion, not a neutral errand.
     (r"\b(?:makes?|made|forces?|forced) me (carry|do|take|keep|hold|sell|deliver|go|hide|send)\b",
      r"forces me \1"),

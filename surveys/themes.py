@@ -56,7 +56,7 @@ THEMES: dict[str, tuple[str, ...]] = {
     ),
     "future": (
         r"future", r"when i (?:am|m|grow|leave|turn)", r"when im (?:older|\d+|grown up|an adult)",
-        r"(?:grow|grown) up", r"older", r"jobs?", r"career", r"apprenticeships?", r"college", r"uni(?:versity)?",
+        r"(?:grow|grown) up", r"older", r"(?:get|got|want|find|have|a proper|part time) (?:a )?job", r"jobs", r"career", r"apprenticeships?", r"college", r"uni(?:versity)?",
         r"leav(?:e|ing) care", r"pathway plan", r"independen(?:t|ce)", r"my own (?:flat|place|house)",
         r"(?:learn|learning) to drive", r"driving", r"money", r"savings?", r"(?:be|become) an? \w+",
         r"want to be", r"wanna be", r"\d\d(?:th)? birthday", r"turn(?:ing)? (?:16|17|18)", r"plans?",

@@ -144,3 +144,9 @@ def test_never_raises(text, names):
     assert isinstance(result.text, str)
     for kind, _original in result.removed:
         assert kind in PLACEHOLDERS
+
+
+def test_surname_after_a_first_name_goes_too():
+    assert redact("Fred Whiston very supportive").text == "[name] very supportive"
+    assert redact("my friend Chloe Williams-Smith came").text == "my friend [name] came"
+    assert redact("Sarah told me to ring Childline").text == "[name] told me to ring Childline"
