@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 from bot.base import InboundMessage as Inbound
 from bot.base import resolve_choice
 from bot.optout import OPEN_STATUSES, is_opted_out, opt_in_address, opt_out_address
+from storage.alerts import raise_alert
 from storage.lifecycle import set_status
 from storage.models import InboundMessage, Invitation, OutboxMessage, utcnow
 from storage.outbox import enqueue
 from storage.responses import form_of, respondent_for, save_answers
 from storage.upsert import insert_ignore
 from surveys import engine
+from surveys.safeguarding import screen
 
 __all__ = ["Dispatched", "Inbound", "OPEN_STATUSES", "Part", "dispatch", "find_invitation", "opt_out_address",
            "render_parts"]
@@ -171,8 +173,13 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     if invitation is None:
         reply = "unknown_link" if message.start_token else "unknown_sender"
         result.outcome = "unmatched"
-        _queue(session, result, message, [Part(engine.text(reply))], None)
-        _finish(session, inbound_id, None, "unmatched", now)
+        # Safeguarding is never off: a child whose form is finished may still tell us something.
+        latest = None if message.start_token else _latest_invitation(session, message)
+        if latest is not None:
+            reply = "already_complete" if latest.status == "completed" else "form_closed"
+        parts = _screen_stray(session, result, message, latest, now)
+        _queue(session, result, message, [*parts, Part(engine.text(reply))], latest if parts else None)
+        _finish(session, inbound_id, latest.id if parts and latest else None, "unmatched", now)
         return result
 
     result.invitation_id = invitation.id
@@ -181,7 +188,8 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     if invitation.status not in OPEN_STATUSES:
         result.outcome = "closed"
         key = "already_complete" if invitation.status == "completed" else "form_closed"
-        _queue(session, result, message, [Part(engine.text(key, respondent.language))], invitation)
+        parts = _screen_stray(session, result, message, invitation, now)
+        _queue(session, result, message, [*parts, Part(engine.text(key, respondent.language))], invitation)
         _finish(session, inbound_id, invitation.id, "processed", now)
         return result
 
@@ -223,6 +231,28 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     log.info("inbound %s on %s: %s, %d answer(s), %d alert(s)", inbound_id, message.channel,
              result.outcome, len(result.recorded), result.alerts)
     return result
+
+
+def _latest_invitation(session: Session, message: Inbound) -> Invitation | None:
+    """The sender's most recent invitation in any status (for screening a message nothing expects)."""
+    column = Invitation.contact if message.channel == "sms" else Invitation.telegram_chat_id
+    return session.scalar(select(Invitation).where(column == message.sender)
+                          .order_by(Invitation.id.desc()).limit(1))
+
+
+def _screen_stray(session: Session, result: Dispatched, message: Inbound, invitation: Invitation | None,
+                  now: datetime) -> list[Part]:
+    """Screen a message that answers no question; on a possible disclosure alert the IRO and reply."""
+    if invitation is None or not (message.text or "").strip():
+        return []
+    found = screen(message.text)
+    if not found.flagged:
+        return []
+    raise_alert(session, invitation, question_key=None, reason="; ".join(found.reasons)[:200] or "screened",
+                categories=";".join(found.categories)[:200], excerpt=message.text, now=now)
+    result.alerts += 1
+    result.invitation_id = invitation.id
+    return [Part(engine.text("safeguarding_reply", invitation.language or "en"))]
 
 
 def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[Part],

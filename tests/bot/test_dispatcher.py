@@ -84,9 +84,9 @@ def test_closed_invitation_says_so(db):
         make_invitation(session, form_id="child_after", contact="+447400100201", status="completed")
     with db.session() as session:
         result = dispatch(session, _in("sms", "+447400100201", "hello"))
-    # A completed invitation is no longer open, so the number is not matched to it.
-    assert result.outcome == "unmatched"
-    assert result.parts[0].text == engine.text("unknown_sender")
+    # A completed invitation is no longer open: nothing is answered, but the sender is told why.
+    assert result.outcome == "unmatched" and result.recorded == []
+    assert result.parts[0].text == engine.text("already_complete")
 
 
 def test_find_invitation_prefers_the_latest_open_one(db):

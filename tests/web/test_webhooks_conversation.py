@@ -344,3 +344,16 @@ def test_a_conversation_that_fails_keeps_the_message_and_answers_twilio(channel_
         assert stored.status == "error" and stored.provider_id == form["MessageSid"]
     assert twilio_post(SMS_PATH, form).status_code == 200  # a retry is a duplicate
     assert _count(channel_app, InboundMessage) == 1
+
+
+def test_disclosure_after_the_form_is_finished_still_raises_an_alert(channel_app, twilio_post, twilio_fake):
+    invitation_id, _ = _invite(channel_app, form_id="child_after", status="completed")
+    _sms(twilio_post, "thanks, bye")
+    assert [m["Body"] for m in twilio_fake.sent()] == [engine.text("already_complete")]
+    assert _count(channel_app, Alert) == 0
+    _sms(twilio_post, "i dont feel safe at home he hurts me")
+    replies = [m["Body"] for m in twilio_fake.sent()[1:]]
+    assert replies == [engine.text("safeguarding_reply"), engine.text("already_complete")]
+    with channel_app.extensions["db"].session() as session:
+        alert = session.scalars(select(Alert)).one()
+        assert alert.invitation_id == invitation_id and alert.question_key is None
