@@ -284,3 +284,28 @@ def test_every_catalogue_key_the_web_pages_use_exists():
     assert missing == []
     for page in ("not_found", "expired", "already_sent", "rate_limited"):
         assert catalogue.has(f"web_{page}_title") and catalogue.has(f"web_{page}_body")
+
+
+def test_a_disclosure_on_the_one_page_form_raises_one_alert_however_often_it_is_saved(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "carer_before", "carer")
+    words = "My foster child told me someone at school hits him and he is scared to go"
+    response = _post(client, f"/f/{token}/form", {"action": "save", "worries": words})
+    assert response.headers["Location"].endswith(f"/f/{token}/help")
+    assert "0800 1111" in _html(client.get(f"/f/{token}/help"))
+    # The page sends every answer again with each save: unchanged, it is not screened twice.
+    response = _post(client, f"/f/{token}/form", {"action": "send", "worries": words, "home_score": "6",
+                                                   "going_well": "Settled at school."})
+    assert response.headers["Location"].endswith(f"/f/{token}/thanks")
+    with app.extensions["db"].session() as session:
+        alerts = session.scalars(select(Alert).where(Alert.invitation_id == invitation_id)).all()
+    assert [a.question_key for a in alerts] == ["worries"]
+    assert _invitation(app, invitation_id).status == "completed"
+
+
+def test_emptying_an_answer_on_the_one_page_form_takes_it_back(app, client):
+    invitation_id, token = make_invitation(app.extensions["db"], "carer_before", "carer")
+    _post(client, f"/f/{token}/form", {"action": "save", "shown": ["anything_else"], "anything_else": "Draft"})
+    assert _answers(app, invitation_id)["anything_else"].free_text == "Draft"
+    _post(client, f"/f/{token}/form", {"action": "save", "shown": ["anything_else"], "anything_else": ""})
+    assert "anything_else" not in _answers(app, invitation_id)
+    assert _invitation(app, invitation_id).state["answers"] == {}
