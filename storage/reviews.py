@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.lifecycle import log_event
@@ -170,9 +170,12 @@ def _store_chunk(session: Session, chunk: dict[str, list[ScheduleRow]], iro_ids:
             result.reviews_updated += 1
     session.flush()
     review_ids = [existing[ref].id for ref in chunk]
-    current = {(inv.import_key, inv.phase): inv
-               for inv in session.scalars(select(Invitation).where(Invitation.review_id.in_(review_ids)))}
+    # Plain rows, not ORM objects: a national re-import compares 600,000 of them.
+    current = {(row.import_key, row.phase): row for row in session.execute(
+        select(Invitation.id, Invitation.import_key, Invitation.phase, Invitation.form_id, Invitation.channel,
+               Invitation.language, Invitation.via_carer).where(Invitation.review_id.in_(review_ids)))}
     new_rows = []
+    updates = []
     for ref, rows in chunk.items():
         review = existing[ref]
         for row in rows:
@@ -193,12 +196,12 @@ def _store_chunk(session: Session, chunk: dict[str, list[ScheduleRow]], iro_ids:
                     continue
                 changed = {name: value for name, value in values.items() if getattr(invitation, name) != value}
                 if changed:
-                    for name, value in changed.items():
-                        setattr(invitation, name, value)
-                    invitation.updated_at = now
+                    updates.append({"id": invitation.id, "updated_at": now, **changed})
                     result.invitations_updated += 1
                 else:
                     result.invitations_unchanged += 1
+    for row in updates:  # by primary key; rare (a channel or language changed in the case system)
+        session.execute(update(Invitation).where(Invitation.id == row.pop("id")).values(**row))
     if new_rows:
         session.execute(insert(Invitation), new_rows)
         result.invitations_created += len(new_rows)

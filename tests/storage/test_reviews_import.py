@@ -124,3 +124,19 @@ def test_a_50_mb_file_gets_a_clear_size_error(db, tmp_path):
         result = import_schedule(session, handle, max_bytes=1024 * 1024)
     assert result.errors == [RowError(None, None, "the file is larger than the 1 MB limit")]
     assert _count(db, Review) == 0
+
+
+def test_a_changed_channel_or_language_updates_the_invitations_in_place(db):
+    _import(db, PAYLOADS / "cycle.csv")
+    with db.session() as session:
+        before = {(i.id, i.token) for i in session.scalars(select(Invitation))}
+    changed = (PAYLOADS / "cycle.csv").read_bytes().replace(b"carer,email,Carer.One@Example.org,en",
+                                                            b"carer,web,Carer.One@Example.org,cy")
+    result = _import(db, changed)
+    assert (result.invitations_created, result.invitations_updated, result.invitations_unchanged) == (0, 2, 11)
+    with db.session() as session:
+        rows = session.scalars(select(Invitation)).all()
+        after = {(i.id, i.token) for i in rows}
+        carers = [(i.channel, i.language) for i in rows if i.contact == "carer.one@example.org"]
+    assert after == before
+    assert carers == [("web", "cy"), ("web", "cy")]
