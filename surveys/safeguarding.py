@@ -128,6 +128,7 @@ IDIOMS: tuple[tuple[str, str], ...] = (
      r"|coursework|teacher) (?:is |will |is going to |going to |gonna )?(?:going to )?kill (?:me|us)\b", "is hard"),
     (r"\b(?:i|we) (?:hit|hits|kicked|kick|punched|pushed) (?:my )?(?:little |big )?(?:brother|sister)s? (?:with (?:a |the )?"
      r"(?:pillow|cushion|snowball|water balloon)s?|back|by accident|in a pillow fight)", "i played with my sibling"),
+    (r"\bpushed (?:me|us) (?:in|into) the (?:pool|sea|water|river|lake|sand|snow)\b", "splashed me"),
     (r"\bshot (?:me|us) (?:a message|a text|a dm)", "messaged me"),
 )
 
@@ -140,7 +141,7 @@ BENIGN_FEARS: tuple[str, ...] = (
     "films", "scary films", "ghosts", "the film", "the movie", "my review meeting", "the meeting",
     "my review", "the review", "meetings", "spelling", "maths", "presentation", "my presentation",
     "thunder", "storms", "the sea", "water", "flying", "planes", "mice", "rats", "moths", "birds",
-    "horses", "the vet", "the doctors", "my results", "results", "starting secondary", "my new school",
+    "horses", "the new teacher", "my new teacher", "the vet", "the doctors", "my results", "results", "starting secondary", "my new school",
 )
 
 # --- rules -----------------------------------------------------------------------
@@ -150,7 +151,8 @@ _FAMILY = (r"(?:my |our )?(?:mum|dad|nan|grandad|sister|brother|little sister|li
            r"|step mum|step dad|siblings?|baby brother|baby sister)")
 _ADULT = (r"(?:he|she|they|him|her|them|my \w+|his \w+|her \w+|someone|somebody|a man|a woman"
           r"|the man|the woman|an adult|a grown up|men|man)")
-_HIT = (r"(?:hit|hits|hitting|pull|pulls|pulled|pulling|throw|throws|threw|thrown|restrain|restrains|restrained"
+_HIT = (r"(?:hit|hits|hitting|squeeze|squeezes|squeezed|squeezing|twist|twists|twisted|spit on|spits on|spat on"
+        r"|spit at|spits at|spat at|pull|pulls|pulled|pulling|throw|throws|threw|thrown|restrain|restrains|restrained"
         r"|restraining|slap|slaps|slapping|punch|punches|punching|smack|smacks|smacking|kick|kicks|kicking|kicked|beat|beats|beating|beaten|strangle|strangles"
         r"|strangled|strangling|choke|chokes|choked|choking|burn|burns|burned|burnt|bite|bites|bit"
         r"|shove|shoves|shoved|push|pushes|pushed|grab|grabs|grabbed|pinch|pinches|pinched|hurt"
@@ -182,7 +184,10 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bgive up on (?:life|everything)\b|\btook (?:loads of |lots of |all my |a load of )?(?:pills|tablets)\b"
      r"|\bjump off (?:a |the )?(?:bridge|roof|building|cliff)\b|\bif i (?:died|was gone|was dead)\b", False),
     ("self_harm", "self-harm phrase",
-     r"\b(?:been|keep|kept|started|start|stop|stopped|still) cutting\b|\bcutting again\b"
+     r"\b(?:make|makes|making|made) myself (?:sick|throw up|puke|be sick)\b|\b(?:and|to|then) (?:not|never) wake up\b"
+     r"|\b(?:bang|banging|bangs|hit|hitting|punch|punching) my head (?:on|against|off)\b"
+     r"|\blife (?:is not|isnt|aint|is not even) worth\b|\bnot worth (?:it|being alive|anything)\b"
+     r"|\b(?:been|keep|kept|started|start|stop|stopped|still) cutting\b|\bcutting again\b"
      r"|\bcutting my (?:arms?|legs?|wrists?|thighs?|skin)\b|\bending it\b|\bend it\b"
      r"|\bpoint (?:in|of) (?:being alive|living|life|me being here|going on)\b"
      r"|\b(?:note|letter|message) saying goodbye\b|\bgoodbye (?:note|letter)\b|\bsuicide note\b"
@@ -206,12 +211,14 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bthe way (?:he|she|they|my \w+|his \w+|her \w+) (?:looks|look|stares|stare) at me\b"
      r"|\bprivate parts?\b|\brap(?:e|ed|es|ing)\b|\bmolest\w*|\bsex(?:ual|ually)?\b|\bnaked\b|\bnudes?\b"
      r"|\btake (?:my|off my) (?:clothes|top|pants|knickers)\b|\btook (?:my|off my) (?:clothes|top|pants)\b"
-     r"|\b(?:gets|got|comes|came|climbs|climbed) (?:in|into) my bed\b|\bcomes? (?:in|into) my room at night\b"
+     r"|\b(?:gets|got|comes|came|climbs|climbed) (?:in|into) my bed\b|\b(?:he|she|they|man|uncle|carer|dad"
+     r"|brother|cousin|son) (?:\w+ )?(?:sleeps|slept|sleeping|lies|lay|lays|gets) (?:in|into) my bed\b|\bcomes? (?:in|into) my room at night\b"
      r"|\bmade me (?:kiss|touch|watch)\b|\bmakes me (?:kiss|touch|watch)\b|\bkiss(?:es|ed)? me\b"
      r"|\bsend (?:him|her|them|pictures|nudes)\b.*\bpictures\b|\b(?:asked|asks|wants) (?:me )?(?:for|to send)"
      r" (?:pictures|nudes|picture)\b|\bshowed me (?:videos|pictures|picture|his|her)\b", False),
     ("grooming", "secret-keeping",
      r"\b(?:said|says|told me|tells me) (?:not to|to not|i must not|i should not|never to) tell\b"
+     r"|\b(?:mustnt|must not|shouldnt|should not|not supposed to|am not meant to|not meant to) tell\b"
      r"|\b(?:our|a|its a|it is a|keep it a|keep it) secret\b|\bnot allowed to tell\b|\bif i tell\b"
      r"|\bcan not tell (?:anyone|anybody|no one)\b|\bdo not tell (?:anyone|anybody)\b"
      r"|\bsomething (?:bad |horrible |weird )?happened to me\b|\bcan not say what\b", False),
@@ -219,7 +226,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"\b(?:carry|carrying|carries|hold|holding|keep|keeping|deliver|delivering|drop|dropping|sell"
      r"|selling|move|moving|take|taking) (?:stuff|things|bags?|packages?|parcels?|drugs|weed|a package"
      r"|a bag|food) (?:for|to) (?:him|her|them|money|some|people|his)\b|\bcounty lines\b|\btrap house\b"
-     r"|\bgoing country\b|\brunning lines\b|\b(?:owe|owes) (?:him|her|them|people) money\b"
+     r"|\bgoing country\b|\brunning lines\b|\b(?:owe|owes|owed) (?:him|her|them|people|money)\b"
      r"|\bolder (?:boy|boys|man|men|guy|guys|lad|lads|girl|girls|kids)\b.*\b(?:favours?|free|money|gifts?|give|gives|gave"
      r"|buy|buys|bought|car|parties|party|drink|drinks|drugs|weed|vapes?|alcohol|carry|makes)\b"
      r"|\b(?:get|got|gets|getting|to) (?:in|into) (?:his|her|their|a|the|this|that) (?:car|van)\b"
@@ -229,8 +236,12 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:older|grown up|adult) boyfriend\b|\bpaid to (?:take|carry|deliver|drop|hold|sell|move|keep)\b"
      r"|\b(?:parcels?|packages?|bags?) to other (?:towns|places|cities|areas)\b"
      r"|\b(?:give|gives|gave|giving) me (?:money|weed|drugs|vapes?|alcohol|drink|cigs|fags|a phone"
-     r"|phones|gifts|presents) (?:to|for|and|if)\b|\b(?:make|makes|made|making|forces|forced) me (?:carry|sell"
-     r"|deliver|hold|hide|keep|go)\b|\bmy boyfriend is (?:1[8-9]|[2-9]\d)\b", False),
+     r"|phones|gifts|presents) (?:if i|to (?:carry|hold|keep|take|sell|deliver|do|drop|move)|for (?:doing|carrying"
+     r"|holding|keeping|taking|selling|delivering|dropping))\b|\b(?:make|makes|made|making|forces|forced) me (?:carry"
+     r"|sell|deliver|hold|hide|keep|go to (?:houses|flats|other towns|places))\b|\bmy boyfriend is (?:1[8-9]|[2-9]\d)\b"
+     r"|\b(?:loves me|my boyfriend|messages me|sends me|texts me)\b.*\b(?:he is|she is|aged) [2-5]\d\b"
+     r"|\b(?:parties|party|houses|flats?|cars?) with older\b|\bpeople i (?:met|meet|know) (?:on|from) (?:insta"
+     r"|instagram|snap|snapchat|tiktok|online|the internet|discord|roblox)\b|\bhouses i do not know\b", False),
     ("exploitation", "online risk",
      r"\b(?:met|meet|meeting|talk to|talking to|chatting to|messages from) (?:a |this |some )?"
      r"(?:man|men|guy|stranger|strangers|someone|person|people|boy|girl) (?:online|on snap|on snapchat"
@@ -263,6 +274,10 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
     # neglect
     ("neglect", "neglect disclosure",
      r"\b(?:no|not enough|nothing|never any|never enough) (?:food|to eat|dinner|tea|breakfast)\b"
+     r"|\bforgets? to (?:pick (?:me|us) up|feed (?:me|us)|collect (?:me|us)|get (?:me|us))\b"
+     r"|\b(?:make|makes|made) (?:me|us) (?:stand|sleep|stay|wait) (?:outside|in the cold|in the garden)\b"
+     r"|\b(?:do not|does not|never|will not) let (?:me|us) (?:eat|have food|have dinner|have tea)\b"
+     r"|\b(?:get|buy|make) my own (?:food|dinner|tea|breakfast)\b(?! (?:sometimes|now|as a treat))"
      r"|\b(?:do not|never|dont) (?:get|have) (?:any |enough )?(?:food|fed|dinner|tea|breakfast|to eat)\b"
      r"|\b(?:does not|do not|never|will not) (?:feed|feeds) (?:me|us)\b|\bnot (?:allowed|let) (?:to )?"
      r"(?:eat|food|have food|any food)\b|\b(?:always|all the time|every day|so) (?:hungry|starving)\b"
@@ -297,13 +312,14 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|them|my \w+)|in this house)\b|\b(?:get|take) me (?:out of here|away from (?:here|him|her|them))\b"
      r"|\b(?:please |someone |can someone |can you )help me\b|\bhelp me please\b|\bneed help\b(?! with)"
      r"|\bcomes? round at night\b|\bfollow(?:s|ed|ing)? me\b|\bwatch(?:es|ing)? me (?:sleep|in|through|when)\b"
-     r"|\b(?:hide|hiding) (?:from|in my room|under)\b|\block my (?:door|room|bedroom)\b", False),
+     r"|\bin danger\b|\bthreat(?:en|ens|ened|ening)? (?:me|us)\b|\b(?:hide|hiding) (?:from|in my room|under)\b|\block my (?:door|room|bedroom)\b", False),
     # bullying
     ("bullying", "bullying",
      r"\bbull(?:y|ies|ied|ying)\b|\bpick(?:s|ed|ing)? on (?:me|us)\b|\bcall(?:s|ed|ing)? me names\b"
      r"|\bmake fun of me\b|\bmakes fun of me\b|\bgang(?:s|ed|ing)? up on (?:me|us)\b|\bjumped me\b"
      r"|\bkill yourself\b|\bspread(?:s|ing)? rumou?rs\b|\bbeat (?:me|us) up\b|\beveryone (?:hates|laughs at) me\b"
-     r"|\blaugh(?:s|ed|ing)? at me\b|\b(?:post|posts|posted|posting|say|says|said|saying|spread|spreads|write"
+     r"|\blaugh(?:s|ed|ing)? at me\b|\bcall(?:s|ed|ing)? me (?:a |an )?(?:freak|loser|weirdo|idiot|retard|gyppo|paki"
+     r"|slag|slut|fat|ugly|tramp|scruff|orphan|stinky|smelly|skank|nerd|minger)\b|\b(?:post|posts|posted|posting|say|says|said|saying|spread|spreads|write"
      r"|writes|wrote|put|puts) (?:horrible|nasty|mean|bad|rude|awful|fake) (?:stuff|things|comments|pictures"
      r"|lies|rumou?rs|videos)? ?about me\b|\b(?:take|takes|took|nick|nicks|nicked|steal|steals|stole) my"
      r" (?:money|dinner money|lunch|lunch money)\b", True),
@@ -315,8 +331,10 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r" (?:for (?:\d+|two|three|four|five|a few|several) (?:days|nights)|all night)\b", True),
     # domestic abuse
     ("domestic_abuse", "domestic abuse",
-     rf"\b{_HIT} {_FAMILY}\b|\b{_HIT} (?:her|him)\b|\b(?:screams|screamed|shouts|shouted|yells|yelled|swears)"
-     rf" at {_FAMILY}\b|\b(?:things|stuff|glass|plates) smashing\b|\bparents (?:fight|fighting|fights|hit)\b"
+     rf"\b{_HIT} {_FAMILY}\b|\b{_HIT} (?:her|him)\b(?! (?:ankle|knee|leg|arm|back|foot|wrist|finger|hand|toe|self|"
+     r"neck|shoulder|elbow)s?\b)|\b(?:screams|screamed|shouts|shouted|yells|yelled|swears)"
+     rf" at {_FAMILY}\b|\b(?:things|stuff|glass|plates) smashing\b|\b(?:fighting|arguing|shouting|screaming|violence)"
+     r" (?:in my house|at home|in the house|at my mums|at my dads|in our house)\b|\bparents (?:fight|fighting|fights|hit)\b"
      r"|\bpolice (?:came|come|were called|keep coming|get called|got called|always)\b"
      r"|\b(?:shouting|screaming|fighting|fight|fights|hitting) (?:at each other|each other|all the time"
      r"|every night|really loud)\b|\b(?:smash|smashes|smashed|breaks|broke|throws|threw) (?:things|stuff"
