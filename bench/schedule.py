@@ -6,7 +6,8 @@ feedback invitation, and a health professional, who gets a consultation one), im
 with ``storage.reviews.import_schedule`` (streaming validation, phone numbers through
 ``phonenumbers``, chunked inserts, one transaction) and runs
 ``storage.scheduler.queue_due`` once at a Monday 09:00 of the year, with nothing sent
-before (the heaviest catch-up: every open invitation of a near review is planned).
+before (the heaviest catch-up: half a year of invitations is closed or skipped at once),
+then on the two following days (a normal day's work once the worker keeps up).
 
 Baseline, measured in the same run on the same file and database: a plain
 ``csv.reader`` pass plus a bulk INSERT of the same rows into a table of ten text
@@ -153,6 +154,15 @@ def main() -> None:
         with db.session() as session:
             counts = queue_due(session, config, NOW)
         print(f"queue_due again (nothing new): {time.perf_counter() - start:.2f} s; queued {counts['queued']}")
+        # A normal day after that catch-up: the worker runs every day, so only one day's steps are due.
+        for days in (1, 2):
+            moment = NOW + timedelta(days=days)
+            start = time.perf_counter()
+            with db.session() as session:
+                counts = queue_due(session, config, moment)
+            took = time.perf_counter() - start
+            print(f"queue_due on day +{days} ({moment.isoformat()}): {took:.2f} s; {counts}; "
+                  f"ratio to baseline {took / base:.2f}x")
         print(f"peak RSS {peak_rss_mb():.0f} MB")
         db.dispose()
     finally:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from storage.lifecycle import log_event
 from storage.models import Invitation, Review, Staff, utcnow
-from surveys.forms import form_for
+from surveys.forms import all_forms
 from surveys.schedule import messaged_directly
 from surveys.schedule_csv import DEFAULT_MAX_BYTES, RowError, ScheduleRow, validate_schedule
 
@@ -79,21 +79,26 @@ def format_error(error: RowError) -> str:
     return (", ".join(where) + ": " if where else "") + error.reason
 
 
-_FORM_CACHE: dict[tuple[str, str, str], str | None] = {}
+class _Forms:
+    """Which form each (phase, role, review type) gets; the form files are read once per import."""
+
+    def __init__(self) -> None:
+        self._forms = list(all_forms().values())
+        self._ids: dict[tuple[str, str, str], str | None] = {}
+
+    def __call__(self, phase: str, role: str, review_type: str) -> str | None:
+        key = (phase, role, review_type)
+        if key not in self._ids:
+            # The same rule as surveys.forms.form_for, over the forms read once.
+            self._ids[key] = next((f.id for f in self._forms if f.phase == phase and role in f.roles
+                                   and review_type in f.review_types), None)
+        return self._ids[key]
 
 
-def _form_id(phase: str, role: str, review_type: str) -> str | None:
-    key = (phase, role, review_type)
-    if key not in _FORM_CACHE:
-        form = form_for(phase, role, review_type)
-        _FORM_CACHE[key] = form.id if form is not None else None
-    return _FORM_CACHE[key]
-
-
-def _form_errors(rows: Iterable[ScheduleRow]) -> list[RowError]:
+def _form_errors(rows: Iterable[ScheduleRow], form_id: _Forms) -> list[RowError]:
     errors = []
     for row in rows:
-        if _form_id("consultation", row.role, row.review_type) is None:
+        if form_id("consultation", row.role, row.review_type) is None:
             errors.append(RowError(row.line, "role", f"there is no consultation form for role {row.role} "
                                                       f"in a {row.review_type} review"))
     return errors
@@ -124,7 +129,8 @@ def import_schedule(
     validated = validate_schedule(source, max_bytes=max_bytes)
     if validated.errors:
         return ImportResult(errors=validated.errors)
-    errors = _form_errors(validated.rows)
+    form_id = _Forms()
+    errors = _form_errors(validated.rows, form_id)
     if errors:
         return ImportResult(errors=errors)
     now = now or utcnow()
@@ -136,14 +142,14 @@ def import_schedule(
     refs = list(by_review)
     for start in range(0, len(refs), CHUNK_REVIEWS):
         chunk = refs[start:start + CHUNK_REVIEWS]
-        _store_chunk(session, {ref: by_review[ref] for ref in chunk}, iro_ids, result, now)
+        _store_chunk(session, {ref: by_review[ref] for ref in chunk}, iro_ids, result, now, form_id)
         if progress is not None:
             progress(sum(len(by_review[ref]) for ref in chunk))
     return result
 
 
 def _store_chunk(session: Session, chunk: dict[str, list[ScheduleRow]], iro_ids: dict[str, int],
-                 result: ImportResult, now) -> None:  # noqa: ANN001
+                 result: ImportResult, now, form_id: _Forms) -> None:  # noqa: ANN001
     existing = {review.review_ref: review
                 for review in session.scalars(select(Review).where(Review.review_ref.in_(list(chunk))))}
     moved: list[tuple[int, date, date]] = []
@@ -182,10 +188,10 @@ def _store_chunk(session: Session, chunk: dict[str, list[ScheduleRow]], iro_ids:
             key = import_key(ref, row.role, row.contact)
             via_carer = not messaged_directly(row.role, row.child_age)
             for phase in ("consultation", "feedback"):
-                form_id = _form_id(phase, row.role, row.review_type)
-                if form_id is None:
+                form = form_id(phase, row.role, row.review_type)
+                if form is None:
                     continue
-                values = {"form_id": form_id, "channel": row.channel, "language": row.language,
+                values = {"form_id": form, "channel": row.channel, "language": row.language,
                           "via_carer": via_carer}
                 invitation = current.get((key, phase))
                 if invitation is None:
