@@ -140,7 +140,9 @@ def queue_due(session: Session, config: Any, now: datetime) -> dict[str, int]:
     is_postgres = session.get_bind().dialect.name == "postgresql"
     last_id = 0
     while True:
-        query = (select(Invitation, Review.review_date)
+        # Only what triage needs: most open invitations have nothing due, and a page of
+        # whole rows (conversation state included) would cost more than the plan itself.
+        query = (select(Invitation.id, Invitation.phase, Invitation.steps_done, Review.review_date)
                  .join(Review, Review.id == Invitation.review_id)
                  .where(Invitation.id > last_id, Invitation.status.in_(OPEN_STATUSES),
                         ((Invitation.phase == "consultation") & (Review.review_date <= horizon))
@@ -151,7 +153,7 @@ def queue_due(session: Session, config: Any, now: datetime) -> dict[str, int]:
         page = session.execute(query).all()
         if not page:
             break
-        last_id = page[-1][0].id
+        last_id = page[-1].id
         # No autoflush: each enqueue would otherwise flush the page's earlier changes row by row.
         with session.no_autoflush:
             _process_page(session, config, page, plans, counts, now, window_open, titles)
@@ -162,21 +164,25 @@ def queue_due(session: Session, config: Any, now: datetime) -> dict[str, int]:
 
 def _process_page(session: Session, config: Any, page: list[Any], plans: _Plans, counts: dict[str, int],
                   now: datetime, window_open: bool, titles: dict[str, Any]) -> None:
+    due = {}
+    for row in page:
+        decision = triage(plans(row.review_date, row.phase), now, frozenset(row.steps_done or {}))
+        if decision.send or decision.skip:
+            due[row.id] = (row.review_date, decision)
+    if not due:
+        return
     work = []
     addresses: set[tuple[str, str]] = set()
     carer_needed: set[tuple[int, str]] = set()
-    for invitation, review_date in page:
-        decision = triage(plans(review_date, invitation.phase), now, frozenset(invitation.steps_done or {}))
-        if not decision.send and not decision.skip:
-            continue
+    for invitation in session.scalars(select(Invitation).where(Invitation.id.in_(list(due)))
+                                      .order_by(Invitation.id)):
+        review_date, decision = due[invitation.id]
         work.append((invitation, review_date, decision))
         target = route(invitation.channel, invitation.contact)
         if target is not None:
             addresses.add(target)
         if invitation.via_carer:
             carer_needed.add((invitation.review_id, invitation.phase))
-    if not work:
-        return
     carers = _carers(session, carer_needed)
     for carer_route in carers.values():
         addresses.add(carer_route[0])
