@@ -209,6 +209,9 @@ def test_language_switch_where_the_form_is_translated(app, client):
     welsh = _html(client.get(f"/f/{token}"))
     assert '<html lang="cy">' in welsh and catalogue.text("privacy_notice", "cy")[:30] in welsh
     assert _invitation(app, invitation_id).language == "cy"
+    # A question not yet translated is marked as English, so screen readers read it right.
+    question = _html(client.get(f"/f/{token}/q/talk_about"))
+    assert 'id="q-talk_about" lang="en"' in question and '<html lang="cy">' in question
     bad = client.post(f"/f/{token}/language", data={"csrf_token": csrf_token_from(welsh), "lang": "xx"})
     assert bad.status_code == 400
     # A form with only English has no switch.
