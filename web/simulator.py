@@ -117,9 +117,8 @@ def start():
         errors["age"] = "Enter an age from 0 to 25."
         age = 0
     if errors:
-        staff = current_staff()
         return render_template("simulator/index.html", forms=forms, roles=ROLES, styles=STYLES, recent=[],
-                               errors=errors, staff=staff), 400
+                               errors=errors), 400
     form = forms[form_id]
     staff = current_staff()
     session = get_session()
