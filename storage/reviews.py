@@ -118,12 +118,12 @@ def import_schedule(
     source: Iterable[bytes] | BinaryIO,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     now=None,  # noqa: ANN001 - datetime; the time recorded on created rows
 ) -> ImportResult:
     """Validate then store a schedule; on any error store nothing and return the errors.
 
-    ``progress`` is called with the number of rows stored since the last call. The
+    ``progress(stored, total)`` is called after each chunk with the rows stored so far. The
     caller commits (or the ``Database.session()`` block does).
     """
     validated = validate_schedule(source, max_bytes=max_bytes)
@@ -140,11 +140,13 @@ def import_schedule(
         by_review.setdefault(row.review_ref, []).append(row)
     iro_ids = {email.lower(): sid for sid, email in session.execute(select(Staff.id, Staff.email))}
     refs = list(by_review)
+    stored = 0
     for start in range(0, len(refs), CHUNK_REVIEWS):
         chunk = refs[start:start + CHUNK_REVIEWS]
         _store_chunk(session, {ref: by_review[ref] for ref in chunk}, iro_ids, result, now, form_id)
+        stored += sum(len(by_review[ref]) for ref in chunk)
         if progress is not None:
-            progress(sum(len(by_review[ref]) for ref in chunk))
+            progress(stored, result.rows)
     return result
 
 

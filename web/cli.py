@@ -137,18 +137,24 @@ def reviews_import(csv_file: str) -> None:
     if too_large is not None:
         raise click.ClickException(format_error(too_large))
     size = os.stat(csv_file).st_size
+    storing: list = []  # the second bar, opened once the row count is known
+
+    def stored(done: int, total: int) -> None:
+        if not storing:
+            storing.append(click.progressbar(length=total, label="importing", file=sys.stderr).__enter__())
+        storing[0].update(done - storing[0].pos)
+
     with open(csv_file, "rb") as handle, _db().session() as session:
         with click.progressbar(length=size, label="checking", file=sys.stderr) as bar:
             def chunks():  # noqa: ANN202
                 while chunk := handle.read(256 * 1024):
                     bar.update(len(chunk))
                     yield chunk
-            state: dict[str, object] = {}
-
-            def stored(n: int) -> None:
-                state["stored"] = int(state.get("stored", 0)) + n  # type: ignore[call-overload]
-
-            result = import_schedule(session, chunks(), max_bytes=max_bytes, progress=stored)
+            try:
+                result = import_schedule(session, chunks(), max_bytes=max_bytes, progress=stored)
+            finally:
+                if storing:
+                    storing[0].__exit__(None, None, None)
     if result.errors:
         for error in result.errors:
             click.echo(f"error: {format_error(error)}", err=True)
@@ -169,11 +175,15 @@ def _parse_now(now_text: str | None):  # noqa: ANN202
 
 
 def _send_round(now) -> tuple[dict[str, int], dict[str, int]]:  # noqa: ANN001
+    from storage.alert_workflow import escalate_due
     from storage.scheduler import queue_due
 
     config = current_app.config["HYS"]
     with _db().session() as session:
         queued = queue_due(session, config, now)
+    # Safeguarding alerts nobody acknowledged in time go to the managers in this same round.
+    with _db().session() as session:
+        queued = {**queued, "escalated": len(escalate_due(session, config, now))}
     from bot.sender import deliver_due  # the channel engineer's sender
 
     delivered = deliver_due(_db(), config, now=now)

@@ -64,6 +64,16 @@ def test_import_creates_reviews_and_invitations(db):
         assert child.contact == "+447400100001" and child.channel == "sms"
 
 
+def test_progress_is_reported_per_chunk(db, monkeypatch):
+    import storage.reviews
+
+    monkeypatch.setattr(storage.reviews, "CHUNK_REVIEWS", 2)
+    calls: list[tuple[int, int]] = []
+    with db.session() as session, open(PAYLOADS / "cycle.csv", "rb") as handle:
+        assert import_schedule(session, handle, progress=lambda done, total: calls.append((done, total))).ok
+    assert calls == [(6, 7), (7, 7)]  # R-XMAS and R-EASTER (4 + 2 rows), then R-MAY
+
+
 def test_reimport_changes_nothing(db):
     _import(db, PAYLOADS / "cycle.csv")
     with db.session() as session:
