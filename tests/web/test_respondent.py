@@ -312,3 +312,14 @@ def test_emptying_an_answer_on_the_one_page_form_takes_it_back(app, client):
     _post(client, f"/f/{token}/form", {"action": "save", "shown": ["anything_else"], "anything_else": ""})
     assert "anything_else" not in _answers(app, invitation_id)
     assert _invitation(app, invitation_id).state["answers"] == {}
+
+
+def test_a_young_child_answering_with_a_carer_gets_simple_wording_and_a_note_for_the_adult(app, client):
+    db = app.extensions["db"]
+    invitation_id, token = make_invitation(db, "child_before", "child", age=6)
+    with db.session() as session:
+        session.get(Invitation, invitation_id).via_carer = True
+    intro = _html(client.get(f"/f/{token}"))
+    assert catalogue.text("web_via_carer") in intro
+    question = _html(client.get(f"/f/{token}/q/talk_about"))
+    assert "What do you want to talk about at your meeting?" in question  # the under-8 wording
