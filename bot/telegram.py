@@ -236,9 +236,18 @@ class TelegramChannel(Channel):
             return InboundMessage(channel="telegram", provider_id=provider_id, sender=str(chat),
                                   callback=parsed, callback_id=str(query.get("id") or "") or None,
                                   meta={"message_id": message.get("message_id")})
+        member = update.get("my_chat_member")
+        if isinstance(member, Mapping):
+            # The user blocked (or unblocked) the bot: no message to answer, but an opt-out to record.
+            chat = (member.get("chat") or {}).get("id")
+            status = (member.get("new_chat_member") or {}).get("status")
+            if chat is None or (member.get("chat") or {}).get("type") != "private":
+                return None
+            return InboundMessage(channel="telegram", provider_id=provider_id, sender=str(chat),
+                                  meta={"member_status": status})
         message = update.get("message")
         if not isinstance(message, Mapping):
-            return None  # edited messages, chat member updates ...: nothing to answer
+            return None  # edited messages and the like: nothing to answer
         chat = message.get("chat") or {}
         if chat.get("type", "private") != "private" or chat.get("id") is None:
             return None
@@ -274,7 +283,7 @@ class TelegramChannel(Channel):
     def set_webhook(self, url: str) -> bool:
         """Register ``url`` with Telegram, with our secret token."""
         return bool(self._call(lambda bot: bot.set_webhook(url, secret_token=self.webhook_secret,
-                                                            allowed_updates=["message", "callback_query"])))
+                                                            allowed_updates=["message", "callback_query", "my_chat_member"])))
 
     def webhook_info(self) -> dict[str, Any]:
         """What Telegram says about our webhook."""

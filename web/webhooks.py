@@ -130,6 +130,9 @@ def telegram():
         return jsonify({"error": {"status": 400, "message": exc.reason}}), 400
     if message is None:
         return jsonify({"ok": True, "ignored": True})
+    if "member_status" in message.meta:
+        _chat_member(message)
+        return jsonify({"ok": True})
     result = handle_inbound(message)
     if message.callback_id and not result.duplicate:
         channel.answer_callback(message.callback_id)
@@ -137,6 +140,17 @@ def telegram():
         if isinstance(message_id, int):
             channel.clear_keyboard(message.sender, message_id)
     return jsonify({"ok": True})
+
+
+def _chat_member(message: InboundMessage) -> None:
+    """A user blocked the bot (opt out of everything) or unblocked it (opt back in)."""
+    from bot.optout import opt_in_address, opt_out_address
+
+    with _db().session() as session:
+        if message.meta["member_status"] == "kicked":
+            opt_out_address(session, "telegram", message.sender, source="blocked")
+        elif message.meta["member_status"] == "member":
+            opt_in_address(session, "telegram", message.sender)
 
 
 @click.group("telegram")

@@ -177,3 +177,18 @@ def test_cli_set_webhook_refuses_plain_http_and_missing_settings(channel_app, ap
     result = app.test_cli_runner().invoke(args=["telegram", "set-webhook"])
     assert result.exit_code != 0 and "TELEGRAM_BOT_TOKEN" in result.output
     assert telegram_fake.webhook == {}
+
+
+def test_blocking_the_bot_opts_the_chat_out_and_unblocking_opts_it_in(channel_app, telegram_post, telegram_fake):
+    update = payload("telegram_blocked.json")
+    with channel_app.extensions["db"].session() as session:
+        invitation_id = make_invitation(session, channel="telegram", contact=None, chat_id="512345678").id
+    assert telegram_post(update).status_code == 200
+    with channel_app.extensions["db"].session() as session:
+        assert session.scalar(select(OptOut.source).where(OptOut.channel == "telegram")) == "blocked"
+        assert session.get(Invitation, invitation_id).status == "opted_out"
+    update["update_id"] += 1
+    update["my_chat_member"]["new_chat_member"]["status"] = "member"
+    telegram_post(update)
+    assert _count(channel_app, OptOut) == 0
+    assert telegram_fake.calls("sendMessage") == []
