@@ -130,6 +130,8 @@ IDIOMS: tuple[tuple[str, str], ...] = (
      r"(?:pillow|cushion|snowball|water balloon)s?|back|by accident|in a pillow fight)", "i played with my sibling"),
     (r"\bpushed (?:me|us) (?:in|into) the (?:pool|sea|water|river|lake|sand|snow)\b", "splashed me"),
     (r"\bsecret santa\b", "christmas swap"),
+    (r"\bmy (?:friend|mate|bestie|best friend|sister|brother) (?:said|says) (?:she|he|they) (?:would|will|is going to"
+     r"|gonna|going to) kill me\b(?=.*\b(?:lol|haha|lmao|jk)\b)", "my friend joked"),
     (r"\b(?:film|movie|game|show|programme|book|video)s? (?:had|has|with) (?:knives|guns|weapons|blood)", "scary film"),
     (r"\bshot (?:me|us) (?:a message|a text|a dm)", "messaged me"),
 )
@@ -143,7 +145,7 @@ BENIGN_FEARS: tuple[str, ...] = (
     "films", "scary films", "ghosts", "the film", "the movie", "my review meeting", "the meeting",
     "my review", "the review", "meetings", "spelling", "maths", "presentation", "my presentation",
     "thunder", "storms", "the sea", "water", "flying", "planes", "mice", "rats", "moths", "birds",
-    "horses", "the new teacher", "my new teacher", "the vet", "the doctors", "my results", "results", "starting secondary", "my new school",
+    "horses", "getting told off", "being told off", "the new teacher", "my new teacher", "the vet", "the doctors", "my results", "results", "starting secondary", "my new school",
 )
 
 # --- rules -----------------------------------------------------------------------
@@ -196,6 +198,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:swallowed|overdosed on|a load of|loads of|lots of|too many|a whole packet of|all (?:my|the))"
      r" (?:paracetamol|pills|tablets|bleach|medicine)\b|\bswallowed\b.*\b(?:pills|tablets|paracetamol|bleach)\b"
      r"|\bwant (?:it all|everything|it|my life|life) to (?:stop|end) (?:forever|for good|for ever)\b"
+     r"|\b(?:should|could|want to|wanna|wish i could) (?:just )?disappear\b|\bscars?\b.*\bcut|\bfrom cutting\b"
      r"|\btook (?:some of |a load of |loads of )?\w+s (?:pills|tablets|medicine)\b|\bto see what would happen\b"
      r"|\b(?:gonna|going to) die\b|\bdie in my sleep\b|\b(?:thinking|think|thought|thoughts) about (?:dying"
      r"|death|suicide|ending|killing|not being here|being dead)\b|\bbe here (?:no more|anymore|any more)\b",
@@ -213,6 +216,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:asking|keeps asking|asks|asked) (?:me )?for (?:pictures|picture|nudes) of me\b"
      r"|\b(?:hug|hugs|hugging|hugged|kiss|kisses|kissing|kissed|touch|touches|touching|cuddles|cuddling)\b.*"
      r"\b(?:weird|uncomfortable|creepy|wrong|funny feeling|icky)\b"
+     r"|\b(?:watch|watches|watched|watching|films|filmed|looks at|looked at) (?:me|us) (?:in the (?:shower|bath)|getting"
+     r" (?:changed|undressed)|when i (?:am|was) (?:changing|in the (?:shower|bath)))\b"
      r"|\bthe way (?:he|she|they|my \w+|his \w+|her \w+) (?:looks|look|stares|stare) at me\b"
      r"|\bprivate parts?\b|\brap(?:e|ed|es|ing)\b|\bmolest\w*|\bsex(?:ual|ually)?\b|\bnaked\b|\bnudes?\b"
      r"|\btake (?:my|off my) (?:clothes|top|pants|knickers)\b|\btook (?:my|off my) (?:clothes|top|pants)\b"
@@ -224,7 +229,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("grooming", "secret-keeping",
      r"\b(?:said|says|told me|tells me) (?:not to|to not|i must not|i should not|never to) tell\b"
      r"|\b(?:mustnt|must not|shouldnt|should not|not supposed to|am not meant to|not meant to) tell\b"
-     r"|\b(?:our|a|its a|it is a|keep it a|keep it) secret\b|\bnot allowed to tell\b|\bif i tell\b"
+     r"|\b(?:our|a|its a|it is a|keep it a|keep it|its our|it is our) (?:little |big |special )?secret\b|\bif i (?:say|tell) (?:anything|anyone|someone|anybody)\b|\bnot allowed to tell\b|\bif i tell\b"
      r"|\bcan not tell (?:anyone|anybody|no one)\b|\bdo not tell (?:anyone|anybody)\b"
      r"|\bsomething (?:bad |horrible |weird )?happened to me\b|\bcan not say what\b", False),
     ("exploitation", "exploitation",
@@ -245,6 +250,10 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|holding|keeping|taking|selling|delivering|dropping))\b|\b(?:make|makes|made|making|forces|forced) me (?:carry"
      r"|sell|deliver|hold|hide|keep|go to (?:houses|flats|other towns|places))\b|\bmy boyfriend is (?:1[8-9]|[2-9]\d)\b"
      r"|\b(?:loves me|my boyfriend|messages me|sends me|texts me)\b.*\b(?:he is|she is|aged) [2-5]\d\b"
+     r"|\b(?:have|has|got) to (?:sell|carry|deliver|hold|move|drop) (?:stuff|things|drugs|weed|bags|packages|parcels)\b"
+     r"|\basking (?:me )?(?:where i live|my address|how old i am|what school i go to|for my address)\b"
+     r"|\b(?:men|man|guys|lads|older \w+|strangers?|people) (?:give|gives|gave|giving) (?:me|us) (?:alcohol|drink|vodka"
+     r"|weed|drugs|vapes?|cigs|fags|money|lifts)\b"
      r"|\b(?:parties|party|houses|flats?|cars?) with older\b|\bpeople i (?:met|meet|know) (?:on|from) (?:insta"
      r"|instagram|snap|snapchat|tiktok|online|the internet|discord|roblox)\b|\bhouses i do not know\b", False),
     ("exploitation", "online risk",
@@ -303,6 +312,9 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r" (?:fridge|cupboards?|house|kitchen)\b|\b(?:(?:they|he|she|mum|dad|carers?|parents) leave|leaves|left|leaving) (?:me|us) (?:alone|on my own"
      r"|on our own|by myself|by ourselves|home alone)\b|\b(?:have|has|got) to look after (?:my )?(?:baby"
      r"|little|younger) (?:brothers?|sisters?|siblings?)\b|\b(?:say|says|said|tell me) i smell\b"
+     r"|\b(?:mum|dad|she|he|they) (?:sleeps|sleep|stays|stay) (?:in bed )?all day\b|\bget myself to school\b"
+     r"|\b(?:not|never) (?:had|eaten) (?:a |any )?(?:proper |decent |hot )?(?:meal|food|dinner|tea|anything)"
+     r" (?:in|for) (?:days|ages|\d+ days|two days|a week)\b|\b(?:leave|leaves|left|leaving) (?:me|us) in the car\b"
      r"|\bdrugs (?:in|around) (?:my|the|our) (?:house|home|flat|room)\b|\b(?:no one|nobody|never anyone) (?:comes|came"
      r"|helps|answers) when i (?:call|cry|shout|scream|ring|knock)\b"
      r"|\bi smell at school\b|\b(?:dirty|smelly) clothes\b|\b(?:no|never have|never got|never any|do not have)"
@@ -316,7 +328,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"| to (?:speak|talk|say|read|sing|perform|ask|answer|go on)\b| (?:watching|playing) )", True),
     ("feels_unsafe", "feels unsafe",
      r"\b(?:do not|never|dont) want to (?:go|be|stay|live)(?: back)? (?:home|there|at home|with (?:him|her"
-     r"|them|my \w+)|in this house)\b|\b(?:get|take) me (?:out of here|away from (?:here|him|her|them))\b"
+     r"|them|my \w+)|in this house)\b|\b(?:get|take) me (?:out of (?:here|this house|this place|there|this placement)|away from (?:here|him|her"
+     r"|them))\b"
      r"|\b(?:please |someone |can someone |can you )help me\b|\bhelp me please\b|\bneed help\b(?! with)"
      r"|\bcomes? round at night\b|\bfollow(?:s|ed|ing)? me\b|\bwatch(?:es|ing)? me (?:sleep|in|through|when)\b"
      r"|\bin danger\b|\bthreat(?:en|ens|ened|ening)? (?:me|us)\b|\b(?:hide|hiding) (?:from|in my room|under)\b|\block my (?:door|room|bedroom)\b", False),
