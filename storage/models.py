@@ -331,6 +331,8 @@ class Quote(Base):
     small_group_override: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    invitation: Mapped[Invitation] = relationship()
+
 
 class YouSaidWeDid(Base):
     """What was done about a child's views after the review, sent back to the child."""

@@ -25,6 +25,8 @@ MODULES = (
     "web.api",
     "web.alerts",
     "web.reviews",
+    "web.quotes",
+    "web.privacy",
     "web.cli",
 )
 

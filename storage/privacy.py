@@ -1,0 +1,203 @@
+"""Children's data kept as little and as briefly as the work allows.
+
+- ``purge``: contact details (phone, email, chat id, message addresses and bodies) go
+  N days after the review; free text (answers, alert excerpts, candidate quotes) goes
+  after its own, longer period. Rows stay, so every aggregate figure is unchanged.
+- ``subject_access_export``: everything stored about one ``child_ref`` and nothing
+  about anyone else, as JSON-ready data or CSV rows.
+- ``erase_child``: remove everything stored about one ``child_ref`` (opt-outs stay,
+  so an address that said STOP is never messaged again).
+
+Each run is written to the audit log with counts, never with the data itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.audit import record
+from storage.models import (
+    Alert,
+    Answer,
+    InboundMessage,
+    Invitation,
+    InvitationEvent,
+    OptOut,
+    OutboxMessage,
+    Quote,
+    Review,
+    YouSaidWeDid,
+    utcnow,
+)
+
+# Outbox rows still waiting to go keep their address: purging them would lose a message.
+_UNSENT = ("queued", "sending")
+
+
+@dataclass
+class PurgeCounts:
+    """How many of each thing a purge removed (or would remove, in a dry run)."""
+
+    dry_run: bool
+    contact_cutoff: date
+    free_text_cutoff: date
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """Human-readable summary lines for the CLI."""
+        verb = "would purge" if self.dry_run else "purged"
+        head = (f"{verb}: contact details of reviews held before {self.contact_cutoff}, "
+                f"free text of reviews held before {self.free_text_cutoff}")
+        return [head] + [f"  {name}: {count}" for name, count in self.counts.items()]
+
+
+def _review_ids_before(cutoff: date):
+    return select(Review.id).where(Review.review_date < cutoff)
+
+
+def _invitation_ids_before(cutoff: date):
+    return select(Invitation.id).where(Invitation.review_id.in_(_review_ids_before(cutoff)))
+
+
+def purge(session: Session, *, contact_days: int, free_text_days: int, now: datetime | None = None,
+          dry_run: bool = False, staff_id: int | None = None) -> PurgeCounts:
+    """Remove contact details and free text past their retention; keep every countable row."""
+    now = now or utcnow()
+    today = now.date()
+    result = PurgeCounts(dry_run=dry_run, contact_cutoff=today - timedelta(days=contact_days),
+                         free_text_cutoff=today - timedelta(days=free_text_days))
+    contact_invitations = _invitation_ids_before(result.contact_cutoff)
+    text_invitations = _invitation_ids_before(result.free_text_cutoff)
+
+    steps: list[tuple[str, Any, Any, dict[str, Any] | None]] = [
+        ("invitation contacts", Invitation,
+         (Invitation.id.in_(contact_invitations),
+          (Invitation.contact.is_not(None)) | (Invitation.telegram_chat_id.is_not(None))),
+         {"contact": None, "telegram_chat_id": None, "contact_purged_at": now}),
+        ("inbound messages", InboundMessage,
+         (InboundMessage.invitation_id.in_(contact_invitations),
+          (InboundMessage.sender.is_not(None)) | (InboundMessage.body.is_not(None))),
+         {"sender": None, "body": None}),
+        ("outbox messages", OutboxMessage,
+         (OutboxMessage.invitation_id.in_(contact_invitations), OutboxMessage.status.not_in(_UNSENT),
+          (OutboxMessage.to.is_not(None)) | (OutboxMessage.body.is_not(None))),
+         {"to": None, "body": None}),
+        ("free-text answers", Answer,
+         (Answer.invitation_id.in_(text_invitations), Answer.free_text.is_not(None)),
+         {"free_text": None}),
+        ("alert excerpts", Alert,
+         (Alert.invitation_id.in_(text_invitations), Alert.excerpt.is_not(None), Alert.status == "closed"),
+         {"excerpt": None}),
+        ("candidate quotes", Quote,
+         (Quote.invitation_id.in_(text_invitations), Quote.status != "approved"), None),
+    ]
+    for name, model, conditions, values in steps:
+        if dry_run:
+            count = session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+        elif values is None:
+            count = session.execute(delete(model).where(*conditions)).rowcount or 0
+        else:
+            count = session.execute(update(model).where(*conditions).values(**values)).rowcount or 0
+        result.counts[name] = int(count)
+    if not dry_run:
+        record(session, staff_id, "purge", None, None, **result.counts)
+    return result
+
+
+# --- subject access -------------------------------------------------------------------
+
+_EXPORTED: dict[str, tuple[type, tuple[str, ...]]] = {
+    "reviews": (Review, ()),
+    "invitations": (Invitation, ("state",)),
+    "invitation_events": (InvitationEvent, ()),
+    "answers": (Answer, ()),
+    "inbound_messages": (InboundMessage, ()),
+    "outbox_messages": (OutboxMessage, ("locked_by", "locked_until")),
+    "alerts": (Alert, ()),
+    "quotes": (Quote, ()),
+    "you_said_we_did": (YouSaidWeDid, ()),
+    "opt_outs": (OptOut, ()),
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _row(obj: Any, skip: tuple[str, ...]) -> dict[str, Any]:
+    return {c.key: _plain(getattr(obj, c.key)) for c in obj.__table__.columns if c.key not in skip}
+
+
+def _child_rows(session: Session, child_ref: str) -> dict[str, list[Any]]:
+    reviews = session.scalars(select(Review).where(Review.child_ref == child_ref).order_by(Review.id)).all()
+    review_ids = [r.id for r in reviews]
+    invitations = session.scalars(
+        select(Invitation).where(Invitation.review_id.in_(review_ids)).order_by(Invitation.id)).all()
+    invitation_ids = [i.id for i in invitations]
+    addresses = {i.contact for i in invitations if i.contact} | {i.telegram_chat_id for i in invitations
+                                                                 if i.telegram_chat_id}
+
+    def of(model: Any, column: Any) -> list[Any]:
+        return list(session.scalars(select(model).where(column.in_(invitation_ids)).order_by(model.id)))
+
+    return {
+        "reviews": list(reviews),
+        "invitations": list(invitations),
+        "invitation_events": of(InvitationEvent, InvitationEvent.invitation_id),
+        "answers": of(Answer, Answer.invitation_id),
+        "inbound_messages": of(InboundMessage, InboundMessage.invitation_id),
+        "outbox_messages": of(OutboxMessage, OutboxMessage.invitation_id),
+        "alerts": list(session.scalars(select(Alert).where(Alert.review_id.in_(review_ids)).order_by(Alert.id))),
+        "quotes": of(Quote, Quote.invitation_id),
+        "you_said_we_did": list(session.scalars(
+            select(YouSaidWeDid).where(YouSaidWeDid.review_id.in_(review_ids)).order_by(YouSaidWeDid.id))),
+        # An opt-out belongs to an address; it is the child's only if the address is theirs.
+        "opt_outs": list(session.scalars(select(OptOut).where(OptOut.address.in_(addresses)).order_by(OptOut.id)))
+        if addresses else [],
+    }
+
+
+def subject_access_export(session: Session, child_ref: str, *, staff_id: int | None = None) -> dict[str, Any]:
+    """Everything stored about one child (and the people asked about their reviews)."""
+    rows = _child_rows(session, child_ref)
+    export = {"child_ref": child_ref, "exported_at": utcnow().isoformat(),
+              "tables": {name: [_row(obj, _EXPORTED[name][1]) for obj in objs] for name, objs in rows.items()}}
+    record(session, staff_id, "subject_access_export", "child", child_ref,
+           rows=sum(len(v) for v in export["tables"].values()))
+    return export
+
+
+def export_as_csv(export: dict[str, Any]) -> str:
+    """One CSV of a subject access export: table, row id, column, value (every stored field)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["table", "row_id", "column", "value"])
+    for table, rows in export["tables"].items():
+        for row in rows:
+            for column, value in row.items():
+                writer.writerow([table, row.get("id"), column, "" if value is None else value])
+    return buffer.getvalue()
+
+
+def erase_child(session: Session, child_ref: str, *, staff_id: int | None = None) -> dict[str, int]:
+    """Delete everything stored about one child; the audit log keeps only the counts."""
+    rows = _child_rows(session, child_ref)
+    counts = {name: len(objs) for name, objs in rows.items()}
+    # Children first where foreign keys would only null the link and leave the data behind.
+    # Opt-outs stay: they are the record that an address must not be messaged again.
+    for name in ("quotes", "inbound_messages", "outbox_messages", "you_said_we_did", "alerts", "answers",
+                 "invitation_events", "invitations", "reviews"):
+        for obj in rows[name]:
+            session.delete(obj)
+        session.flush()
+    record(session, staff_id, "erasure", "child", child_ref, **counts)
+    return counts
