@@ -162,3 +162,15 @@ def test_raise_alert_notifies_the_iro_with_an_absolute_link(db, monkeypatch) -> 
         assert [(m.channel, m.to) for m in sent] == [("email", "iro-a@council.example"), ("sms", "+447400123456")]
         assert all(f"https://hys.council.example/dashboard/alerts/{alert.id}" in m.body for m in sent)
         assert all("private disclosure" not in m.body for m in sent)
+
+
+def test_send_round_escalates_too(app) -> None:  # noqa: ANN001
+    with app.extensions["db"].session() as session:
+        world = build_world(session, raised_at=at(23, 10))
+    result = app.test_cli_runner().invoke(args=["send", "--now", "2026-11-23T11:00:00+00:00"])
+    assert result.exit_code == 0, result.output
+    assert "escalated 2" in result.output
+    with app.extensions["db"].session() as session:
+        assert session.get(Alert, world.alerts["R-B1"]).escalated_at == at(23, 11)
+        mails = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "alert_escalation")).all()
+        assert {m.to for m in mails} == {"manager@council.example"}
