@@ -1,0 +1,54 @@
+"""The demo command: a realistic sample year that the dashboard, report and login work on."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+
+from storage.models import Alert, Invitation, Quote, Review, YouSaidWeDid
+from storage.quotes import published_quotes
+from storage.reports import build_report
+
+TODAY = date(2026, 11, 23)
+
+
+def test_demo_loads_a_sample_year_once_and_the_login_works(app, client):
+    from storage.demo import DEMO_LOGINS, load_demo
+
+    with app.extensions["db"].session() as session:
+        summary = load_demo(session, app.config["HYS"], today=TODAY, reviews=60)
+    assert summary["reviews"] == 60 and summary["invitations"] > 100
+    assert summary["alerts"] >= 1 and summary["quotes_approved"] >= 1 and summary["you_said_we_did"] >= 1
+    with app.extensions["db"].session() as session:
+        again = load_demo(session, app.config["HYS"], today=TODAY, reviews=60)
+        assert again["staff_created"] == 0 and again["reviews"] == 60
+        assert session.scalar(select(func.count()).select_from(Review)) == 60
+        statuses = set(session.scalars(select(Invitation.status).distinct()))
+        assert {"sent", "completed", "expired"} <= statuses
+        assert session.scalar(select(func.count()).select_from(Alert)) >= 1
+        assert session.scalar(select(func.count()).select_from(YouSaidWeDid)) == summary["you_said_we_did"]
+        # Nothing a child said about harm is approved for a report.
+        assert all("hits me" not in q.redacted_text for q in session.scalars(
+            select(Quote).where(Quote.status == "approved")))
+        report = build_report(session, date(2025, 4, 1), TODAY)
+        received = sum(row["received"] for row in report["return_rates"])
+        sent = sum(row["sent"] for row in report["return_rates"])
+        assert 0 < received < sent
+        assert published_quotes(session, date(2025, 4, 1), TODAY, min_group=1)
+
+    email, password, _ = DEMO_LOGINS[0]
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    assert response.status_code in (302, 303)
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_demo_command_without_serving_prints_the_links(app):
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve", "--port", "5055"])
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:5055/login" in result.output
+    assert "manager@demo.haveyoursay.test" in result.output
+    assert re.search(r"A child's web form: http://127\.0\.0\.1:5055/f/\S+", result.output)
