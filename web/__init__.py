@@ -43,6 +43,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["TESTING"] = config.ENV == "testing"
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step is noise
     for name in MODULES:
         importlib.import_module(name).init_app(app)
     return app

@@ -291,7 +291,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     with _db().session() as session:
         summary = load_demo(session, app.config["HYS"])
     base = f"http://{host}:{port}"
-    click.echo(f"Sample data: {summary}")
+    click.echo("Sample data: " + ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in summary.items()
+                                           if name != "links"))
     click.echo(f"Dashboard:  {base}/dashboard/")
     click.echo(f"Login:      {base}/login")
     for email, password, role in DEMO_LOGINS:
@@ -302,7 +303,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         return
     click.echo(f"Serving on {base} (Ctrl+C to stop)", err=False)
     sys.stdout.flush()
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Flask's app.run() does nothing inside a `flask`-style CLI command, so serve with Werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def init_app(app: Flask) -> None:

@@ -52,3 +52,51 @@ def test_demo_command_without_serving_prints_the_links(app):
     assert "http://127.0.0.1:5055/login" in result.output
     assert "manager@demo.haveyoursay.test" in result.output
     assert re.search(r"A child's web form: http://127\.0\.0\.1:5055/f/\S+", result.output)
+
+
+def test_demo_serves_at_the_printed_url_and_the_demo_login_works(tmp_path):
+    """The README's first command, end to end: a real server process on embedded SQLite."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from storage.demo import DEMO_LOGINS
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ENV")}
+    env["HAVEYOURSAY_INSTANCE"] = str(tmp_path / "instance")
+    server = subprocess.Popen([sys.executable, "-c", "from web.cli import main; main()", "demo", "--port", str(port)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        login_url = None
+        deadline = time.monotonic() + 120
+        while login_url is None and time.monotonic() < deadline:
+            line = server.stdout.readline()
+            assert line or server.poll() is None, "demo exited before printing its URLs"
+            match = re.search(r"Login:\s+(http://\S+)", line)
+            login_url = match.group(1) if match else None
+        assert login_url == f"http://127.0.0.1:{port}/login"
+        http = requests.Session()
+        page = None
+        while time.monotonic() < deadline:
+            try:
+                page = http.get(login_url, timeout=5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert page is not None and page.status_code == 200
+        email, password, _ = DEMO_LOGINS[0]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        dashboard = http.post(login_url, data={"email": email, "password": password, "csrf_token": token},
+                              timeout=10)
+        assert dashboard.status_code == 200 and dashboard.url.endswith("/dashboard/")
+        assert (tmp_path / "instance").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
