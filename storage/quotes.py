@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.audit import record
@@ -116,12 +116,24 @@ def override_small_group(session: Session, quote: Quote, staff: Staff, reason: s
     record(session, staff.id, "quote_small_group_override", "quote", quote.id, reason=reason[:300])
 
 
-def group_size(session: Session, quote: Quote, date_from: date, date_to: date) -> int:
+def _scope(date_from: date, date_to: date, review_type: str | None, iro_id: int | None) -> list:
+    """Which reviews count: held in the period, optionally one type or one IRO's; never simulated ones."""
+    conditions = [Review.review_date >= date_from, Review.review_date <= date_to,
+                  or_(Review.simulated.is_(None), Review.simulated.is_(False))]
+    if review_type:
+        conditions.append(Review.review_type == review_type)
+    if iro_id is not None:
+        conditions.append(Review.iro_id == iro_id)
+    return conditions
+
+
+def group_size(session: Session, quote: Quote, date_from: date, date_to: date, *, review_type: str | None = None,
+               iro_id: int | None = None) -> int:
     """How many people of the quote's role answered its form in the period (its group)."""
     return session.scalar(
         select(func.count(Invitation.id)).join(Review, Invitation.review_id == Review.id)
         .where(Invitation.form_id == quote.form_id, Invitation.role == quote.role, Invitation.received.is_(True),
-               Review.review_date >= date_from, Review.review_date <= date_to)
+               *_scope(date_from, date_to, review_type, iro_id))
     ) or 0
 
 
@@ -138,30 +150,48 @@ class PublishedQuote:
     themes: tuple[str, ...]
     sentiment: str | None
     attribution: str
+    review_date: date | None = None
+
+    def as_dict(self) -> dict:
+        """As the report JSON carries it (``text``, ``role``, ``age``, ``survey`` and the rest)."""
+        return {"id": self.id, "text": self.text, "role": self.role, "age": self.age, "survey": self.survey,
+                "question": self.question, "themes": list(self.themes), "sentiment": self.sentiment,
+                "attribution": self.attribution}
 
 
 def published_quotes(session: Session, date_from: date, date_to: date, *, min_group: int = 5,
-                     iro_id: int | None = None) -> list[PublishedQuote]:
-    """Approved quotes from reviews in the period; small groups held back unless overridden."""
-    query = (select(Quote).join(Invitation, Quote.invitation_id == Invitation.id)
+                     iro_id: int | None = None, review_type: str | None = None,
+                     role: str | None = None) -> list[PublishedQuote]:
+    """Approved quotes from reviews in the period; small groups held back unless overridden.
+
+    The one rule every report, export and page uses: only quotes a manager approved; a
+    quote whose group (its form and role, among the reviews in scope) has fewer than
+    ``min_group`` received forms is left out unless a manager recorded a reason to show it.
+    """
+    scope = _scope(date_from, date_to, review_type, iro_id)
+    query = (select(Quote, Review.review_date).join(Invitation, Quote.invitation_id == Invitation.id)
              .join(Review, Invitation.review_id == Review.id)
-             .where(Quote.status == "approved", Review.review_date >= date_from, Review.review_date <= date_to)
+             .where(Quote.status == "approved", *scope)
              .order_by(Quote.id))
-    if iro_id is not None:
-        query = query.where(Review.iro_id == iro_id)
-    sizes: dict[tuple[str, str], int] = {}
+    if role:
+        query = query.where(Quote.role == role)
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    sizes = {(form_id, who): int(n) for form_id, who, n in session.execute(
+        select(Invitation.form_id, Invitation.role, func.count(Invitation.id))
+        .join(Review, Invitation.review_id == Review.id)
+        .where(Invitation.received.is_(True), *scope).group_by(Invitation.form_id, Invitation.role))}
     out: list[PublishedQuote] = []
-    for quote in session.scalars(query):
-        key = (quote.form_id, quote.role)
-        if key not in sizes:
-            sizes[key] = group_size(session, quote, date_from, date_to)
-        if sizes[key] < min_group and not quote.small_group_override:
+    for quote, review_date in rows:
+        if sizes.get((quote.form_id, quote.role), 0) < min_group and not quote.small_group_override:
             continue
+        age = quote.age if quote.role in ("child", "care_leaver") else None
         out.append(PublishedQuote(
-            id=quote.id, text=quote.edited_text or quote.redacted_text, role=quote.role, age=quote.age,
+            id=quote.id, text=quote.edited_text or quote.redacted_text, role=quote.role, age=age,
             survey=quote.form_id, question=quote.question_key,
             themes=tuple(t for t in (quote.themes or "").split(";") if t), sentiment=quote.sentiment_label,
-            attribution=attribution(quote.role, quote.age)))
+            attribution=attribution(quote.role, age), review_date=review_date))
     return out
 
 

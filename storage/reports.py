@@ -37,7 +37,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Answer, Invitation, Quote, Review, YouSaidWeDid
+from storage.models import Answer, Invitation, Review, YouSaidWeDid
+from storage.quotes import published_quotes
 from surveys.report import (
     DEFAULT_REPORT,
     SMALL_NUMBER,
@@ -236,30 +237,14 @@ def _you_said_we_did(session: Session, scope: list, quarter: ColumnElement[int])
     return {int(quarter_no): int(count) for quarter_no, count in session.execute(stmt)}
 
 
-def _quotes(session: Session, scope: list, role: str | None, quarters: list[Quarter]) -> list[tuple[int, dict]]:
-    """Approved quotes (small groups held back unless overridden), each with its quarter index."""
-    conditions = [*scope, Quote.status == "approved"]
-    if role:
-        conditions.append(Quote.role == role)
-    stmt = (select(Quote.id, Quote.edited_text, Quote.redacted_text, Quote.role, Quote.age, Quote.form_id,
-                   Quote.question_key, Quote.small_group_override, Review.review_date)
-            .select_from(Quote).join(Invitation, Quote.invitation_id == Invitation.id)
-            .join(Review, Invitation.review_id == Review.id).where(*conditions).order_by(Quote.id))
-    rows = session.execute(stmt).all()
-    if not rows:
-        return []
-    sizes = {(form_id, r): int(n) for form_id, r, n in session.execute(
-        select(Invitation.form_id, Invitation.role, func.count(Invitation.id))
-        .select_from(Invitation).join(Review, Invitation.review_id == Review.id)
-        .where(*scope, Invitation.received.is_(True)).group_by(Invitation.form_id, Invitation.role))}
+def _quotes(session: Session, date_from: date, date_to: date, *, role: str | None, review_type: str | None,
+            iro_id: int | None, quarters: list[Quarter]) -> list[tuple[int, dict]]:
+    """Approved quotes by ``storage.quotes.published_quotes`` (the one rule), each with its quarter index."""
     out = []
-    for row in rows:
-        if sizes.get((row.form_id, row.role), 0) < SMALL_NUMBER and not row.small_group_override:
-            continue
-        index = next((i for i, q in enumerate(quarters) if row.review_date <= q.end), len(quarters) - 1)
-        out.append((index, {"id": row.id, "text": row.edited_text or row.redacted_text, "role": row.role,
-                            "age": row.age if row.role in ("child", "care_leaver") else None,
-                            "survey": row.form_id, "question": row.question_key}))
+    for quote in published_quotes(session, date_from, date_to, min_group=SMALL_NUMBER, iro_id=iro_id,
+                                  review_type=review_type, role=role):
+        index = next((i for i, q in enumerate(quarters) if quote.review_date <= q.end), len(quarters) - 1)
+        out.append((index, quote.as_dict()))
     return out
 
 
@@ -305,7 +290,8 @@ def build_report(session: Session, date_from: date, date_to: date, *, role: str 
 
     participation = _participation(session, scope, quarter)
     yswd = _you_said_we_did(session, scope, quarter)
-    quotes = _quotes(session, scope, role, quarters)
+    quotes = _quotes(session, date_from, date_to, role=role, review_type=review_type, iro_id=iro_id,
+                     quarters=quarters)
 
     by_quarter = []
     for index, q in enumerate(quarters):
