@@ -198,12 +198,15 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         turn = engine.start(form, respondent, old_state)
         result.outcome = "started"
         typed = None
+        # The first message is screened too: a child may open with a disclosure.
+        opening = None if message.start_token or message.callback is not None else message.text
     else:
         typed = message.text
         if message.callback is not None:
             typed = _callback_text(form, respondent, old_state.current, message.callback)
         turn = engine.reply(form, respondent, old_state, typed or "")
         result.outcome = "answered"
+        opening = None
 
     skipped_before = set(old_state.skipped) if old_state else set()
     newly_skipped = [k for k in turn.state.skipped if k not in skipped_before]
@@ -213,7 +216,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     saved = save_answers(
         session, invitation, turn.recorded, channel=message.channel if message.channel != "sim" else "sms",
         skipped=newly_skipped, cleared=turn.cleared, finished=turn.complete,
-        raw_text=None if free_text_recorded else (typed or None),
+        raw_text=None if free_text_recorded else (typed or opening or None),
         raw_question=old_state.current if old_state else None, now=now,
     )
     invitation.state = turn.state.to_dict()
