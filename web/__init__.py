@@ -26,6 +26,7 @@ MODULES = (
     "web.alerts",
     "web.reviews",
     "web.quotes",
+    "web.exports",
     "web.privacy",
     "web.cli",
 )

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 from typing import IO, Any
 
-from surveys.report_tables import SUPPRESSED, Table, period_label, report_tables
+from surveys.report_tables import SUPPRESSED, Table, attribution, period_label, report_tables
 
 FORMATS = ("json", "csv", "xlsx", "docx")
 BINARY_FORMATS = ("xlsx", "docx")
@@ -111,6 +111,13 @@ def report_charts(report: dict[str, Any]) -> list[tuple[str, bytes]]:
     for survey, rows in surveys.items():
         charts.append((f"% said yes: {survey}", _chart_png(f"% said yes: {survey}", [r[0] for r in rows],
                                                            [r[1] for r in rows], "% said yes")))
+    participation = report.get("participation") or {}
+    codes = [(code, entry["pct"]) for code, entry in (participation.get("codes") or {}).items()
+             if entry.get("pct") is not None]
+    if codes and not participation.get("suppressed"):
+        charts.append(("Participation", _chart_png("How children took part in their reviews (PN codes)",
+                                                   [c[0] for c in codes], [c[1] for c in codes],
+                                                   "% of reviews with a code recorded")))
     return charts
 
 
@@ -127,6 +134,37 @@ def _docx_table(document, table: Table) -> None:  # noqa: ANN001
             cell.text = "" if value is None else str(value)
 
 
+THEME_TITLES = {"family_contact": "Contact with family", "school": "School and education",
+                "meeting": "The review meeting", "iro": "My IRO", "placement": "Where I live",
+                "listened_to": "Being listened to", "health": "Health", "future": "The future",
+                "friends_activities": "Friends and things I do", "": "Other things people said"}
+
+
+def quotes_by_theme(quotes: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Approved quotes grouped under theme headings (a quote sits under its first theme)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for quote in quotes:
+        theme = (quote.get("themes") or [""])[0]
+        groups.setdefault(theme, []).append(quote)
+    order = list(THEME_TITLES)
+    return [(THEME_TITLES.get(theme, theme.replace("_", " ").capitalize()), groups[theme])
+            for theme in sorted(groups, key=lambda t: (order.index(t) if t in order else len(order) - 1, t))]
+
+
+def _docx_quotes(document, report: dict[str, Any]) -> None:  # noqa: ANN001
+    """Approved quotes only (the report holds nothing else), under theme headings, signed "(14)"."""
+    quotes = report["quotes"]
+    if not quotes:
+        document.add_paragraph("No approved quotes in this period.")
+        return
+    for title, group in quotes_by_theme(quotes):
+        document.add_heading(title, level=2)
+        for quote in group:
+            signed = quote.get("attribution") or attribution(quote["role"], quote.get("age"))
+            document.add_paragraph(f"\u201c{quote['text']}\u201d {signed}", style="Quote")
+    document.add_paragraph("Only quotes approved by a manager, redacted and attributed by role and age.")
+
+
 def write_docx(report: dict[str, Any], stream: IO[bytes]) -> None:
     """A Word document: a heading and table per block, quotes, and charts as PNG images."""
     from docx import Document
@@ -139,8 +177,13 @@ def write_docx(report: dict[str, Any], stream: IO[bytes]) -> None:
     for table in report_tables(report):
         document.add_heading(table.title, level=1)
         if table.name == "Quotes":
-            for row in table.rows:
-                document.add_paragraph(f"\u201c{row[0]}\u201d {row[1]}", style="Quote")
+            _docx_quotes(document, report)
+            continue
+        if table.name == "You said we did":
+            count = report["you_said_we_did"]["count"]
+            document.add_paragraph(f"You said, we did: {count} "
+                                   f"{'child was' if count == 1 else 'children were'} told what was done about "
+                                   "what they said.")
         if table.rows:
             _docx_table(document, table)
         else:
@@ -183,3 +226,71 @@ def _write_text(report: dict[str, Any], fmt: str, stream: IO[str]) -> None:
         stream.write("\n")
     else:
         write_csv(report, stream)
+
+
+# --- downloads from the dashboard ------------------------------------------------------
+
+MIMETYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def render_export(report: dict[str, Any], fmt: str) -> bytes:
+    """The report in ``fmt`` as bytes (what a download or the CLI writes)."""
+    if fmt in BINARY_FORMATS:
+        buffer = io.BytesIO()
+        (write_xlsx if fmt == "xlsx" else write_docx)(report, buffer)
+        return buffer.getvalue()
+    text = io.StringIO(newline="")
+    _write_text(report, fmt, text)
+    return text.getvalue().encode("utf-8")
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    """The dashboard's download buttons: the figures page's period and filters, in any format."""
+    from flask import Blueprint, Response, request
+
+    from storage.audit import record
+    from storage.reports import build_report
+    from web.auth import current_staff, login_required
+    from web.dashboard import ROLE_LABELS, PeriodError, local_today, parse_period
+    from web.database import get_session
+    from web.errors import error_response
+
+    bp = Blueprint("exports", __name__, url_prefix="/dashboard")
+
+    @bp.route("/figures/download.<fmt>")
+    @login_required("admin", "manager")
+    def download(fmt: str):
+        """The figures page's report as a file, with the same period and filters as the page."""
+        if fmt not in FORMATS:
+            return error_response(404)
+        args = request.args
+        try:
+            start, end, _label = parse_period(args, local_today())
+        except PeriodError as exc:
+            return error_response(400, str(exc))
+        role = args.get("role") or None
+        if role and role not in ROLE_LABELS:
+            return error_response(400, "Choose a role from the list.")
+        review_type = args.get("review_type") or None
+        if review_type and review_type not in ("CLA", "PP"):
+            return error_response(400, "Choose CLA or Pathway Plan reviews.")
+        iro_id = None
+        if args.get("iro"):
+            try:
+                iro_id = int(args["iro"])
+            except ValueError:
+                return error_response(400, "Choose an IRO from the list.")
+        session = get_session()
+        report = build_report(session, start, end, role=role, review_type=review_type, iro_id=iro_id)
+        record(session, current_staff().id, "report_download", "report", None, format=fmt,
+               date_from=start.isoformat(), date_to=end.isoformat(), role=role, review_type=review_type,
+               iro_id=iro_id)
+        session.commit()
+        filename = f"haveyoursay-report-{start.isoformat()}-to-{end.isoformat()}.{fmt}"
+        return Response(render_export(report, fmt), mimetype=MIMETYPES[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                                 "Cache-Control": "no-store"})
+
+    app.register_blueprint(bp)

@@ -152,3 +152,143 @@ def test_cli_on_a_database_never_upgraded(config, tmp_path, monkeypatch):  # noq
     finally:
         app.extensions["db"].dispose()
     assert result.exit_code != 0 and "db upgrade" in result.output
+
+
+# --- suppression, themes and the dashboard's download buttons -------------------------
+
+FIGURES = "/dashboard/figures?period=year&year=2025"
+
+
+def _xlsx_rows(workbook, sheet: str) -> list[list]:  # noqa: ANN001
+    return [list(r) for r in workbook[sheet].iter_rows(min_row=5, values_only=True)]
+
+
+def _docx_tables(document) -> list[list[list[str]]]:  # noqa: ANN001
+    return [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
+
+
+def test_small_groups_are_suppressed_in_every_format(app, seeded, tmp_path):  # noqa: ANN001
+    from docx import Document
+    from openpyxl import load_workbook
+
+    # carer_after was answered by 4 carers: its "% said yes" is suppressed and its n shown as "<5".
+    report = json.loads(_export(app, tmp_path, "json").read_text(encoding="utf-8"))
+    carer = next(q for q in report["questions"] if q["survey"] == "carer_after" and q["report"] == "yes_pct")
+    assert carer["suppressed"] is True and carer["n"] == 4
+    csv_yes = _csv_tables(_export(app, tmp_path, "csv"))["Yes / no questions: % said yes"]
+    assert next(r for r in csv_yes if r[0] == "carer_after")[2:6] == ["<5", "suppressed", "suppressed", "suppressed"]
+    workbook = load_workbook(_export(app, tmp_path, "xlsx"))
+    xlsx_yes = next(r for r in _xlsx_rows(workbook, "Yes-no questions") if r[0] == "carer_after")
+    assert xlsx_yes[2:6] == ["<5", "suppressed", "suppressed", "suppressed"]
+    child_yes = next(r for r in _xlsx_rows(workbook, "Yes-no questions") if r[1] == "Do you know who your IRO is?")
+    assert child_yes[2:4] == [10, 70]  # a big enough group is printed as numbers
+    rates = _xlsx_rows(workbook, "Return rates")
+    assert next(r for r in rates if r[1] == "Care leaver")[5] == "suppressed"
+    document = Document(str(_export(app, tmp_path, "docx")))
+    yes = next(t for t in _docx_tables(document) if t[0][:4] == ["Survey", "Question", "Answered", "% said yes"])
+    assert next(r for r in yes if r[0] == "carer_after")[2:6] == ["<5", "suppressed", "suppressed", "suppressed"]
+    docx_rates = next(t for t in _docx_tables(document) if t[0][:4] == ["Phase", "Respondent", "Review type", "Sent"])
+    assert next(r for r in docx_rates if r[1] == "Care leaver")[5] == "suppressed"
+
+
+def _themed_quotes(app, seeded) -> None:  # noqa: ANN001
+    """Approve two themed child quotes and allow the small carer group's quote with a reason."""
+    from sqlalchemy import select
+
+    from storage.models import Invitation, Quote, Staff
+    from storage.quotes import override_small_group
+
+    year, _ = seeded
+    with app.extensions["db"].session() as session:
+        child = session.scalar(select(Invitation).where(Invitation.review_id == year.reviews["R2"],
+                                                        Invitation.role == "child"))
+        session.add_all([
+            Quote(invitation_id=child.id, form_id="child_after", question_key="iro_comment", role="child", age=11,
+                  redacted_text="I want to see my nan every week", themes="family_contact", status="approved"),
+            Quote(invitation_id=child.id, form_id="child_after", question_key="iro_comment", role="child", age=11,
+                  redacted_text="My school is much better now", themes="school;listened_to", status="approved"),
+        ])
+        carer_quote = session.scalar(select(Quote).where(Quote.role == "carer"))
+        manager = session.get(Staff, year.manager)
+        override_small_group(session, carer_quote, manager, "Carer agreed; the point matters for the service")
+
+
+def test_docx_is_a_chapter_with_quotes_grouped_by_theme(app, seeded, tmp_path):  # noqa: ANN001
+    from docx import Document
+
+    _themed_quotes(app, seeded)
+    document = Document(str(_export(app, tmp_path, "docx")))
+    lines = [(p.style.name, p.text) for p in document.paragraphs]
+    texts = [text for _, text in lines]
+    start = texts.index("In their own words")
+    chapter = lines[start:texts.index("You said, we did: replies to children")]
+    headings = [text for style, text in chapter if style == "Heading 2"]
+    assert headings == ["Contact with family", "School and education", "Other things people said"]
+    quotes = [text for style, text in chapter if style == "Quote"]
+    assert quotes[0] == "\u201cI want to see my nan every week\u201d (11)"
+    assert quotes[1] == "\u201cMy school is much better now\u201d (11)"
+    # The small carer group's quote shows only because a manager overrode it, signed by role only.
+    assert f"\u201c{HIDDEN_TEXTS[2]}\u201d (foster carer)" in quotes
+    assert f"\u201c{APPROVED_QUOTE}\u201d (10)" in quotes
+    assert headings.index("School and education") < headings.index("Other things people said")
+    assert any("You said, we did: 3 children were told" in text for text in texts)
+    you_said = next(t for t in _docx_tables(document) if t[0] == ["Period", "Replies"])
+    assert you_said[-1] == ["Whole period", "3"]
+    assert len(document.inline_shapes) >= 3  # return rates, % said yes, participation
+    full = "\n".join(texts + [c for t in _docx_tables(document) for r in t for c in r])
+    for hidden in HIDDEN_TEXTS[:2]:
+        assert hidden not in full
+
+
+def test_dashboard_download_buttons_keep_the_filters(app, client, seeded, staff_login):  # noqa: ANN001
+    import io
+    import re
+    from html import unescape
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    staff_login("manager")
+    page = client.get(FIGURES + "&role=child")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    links = {m.group(1): unescape(m.group(0)) for m in
+             re.finditer(r'/dashboard/figures/download\.(\w+)\?[^"]*', html)}
+    assert set(links) == {"csv", "xlsx", "docx", "json"}
+    for link in links.values():
+        assert "role=child" in link and "year=2025" in link and "period=year" in link
+    # Figures page: the approved quote, never a candidate or rejected one.
+    assert APPROVED_QUOTE in html and HIDDEN_TEXTS[0] not in html and HIDDEN_TEXTS[1] not in html
+
+    downloads = {}
+    for fmt, link in links.items():
+        response = client.get(link)
+        assert response.status_code == 200, (fmt, response.status_code)
+        assert f"haveyoursay-report-2025-04-01-to-2026-03-31.{fmt}" in response.headers["Content-Disposition"]
+        downloads[fmt] = response.data
+    report = json.loads(downloads["json"])
+    assert report["filters"]["role"] == "child" and {r["role"] for r in report["return_rates"]} == {"child"}
+    assert [q["text"] for q in report["quotes"]] == [APPROVED_QUOTE]
+    assert APPROVED_QUOTE in downloads["csv"].decode("utf-8")
+    workbook = load_workbook(io.BytesIO(downloads["xlsx"]))
+    child = next(r for r in _xlsx_rows(workbook, "Return rates") if r[1] == "Child / young person" and r[2] == "CLA")
+    assert child[3:6] == [10, 8, 80]
+    document = Document(io.BytesIO(downloads["docx"]))
+    docx_text = "\n".join(p.text for p in document.paragraphs)
+    assert APPROVED_QUOTE in docx_text
+    for data in (downloads["json"], downloads["csv"], downloads["xlsx"], downloads["docx"]):
+        for hidden in (*HIDDEN_TEXTS, EXCERPT):
+            assert hidden.encode() not in data
+    xlsx_text = " ".join(str(c) for s in workbook for r in s.iter_rows(values_only=True) for c in r if c)
+    _assert_no_hidden_text(xlsx_text + docx_text)
+
+
+def test_downloads_refuse_bad_filters_and_iros(app, client, seeded, staff_login):  # noqa: ANN001
+    staff_login("manager")
+    bad = client.get("/dashboard/figures/download.csv?period=custom&from=2026-01-01&to=2025-01-01")
+    assert bad.status_code == 400 and "must not be before" in bad.get_data(as_text=True)
+    assert client.get("/dashboard/figures/download.csv?period=year&year=2025&role=alien").status_code == 400
+    assert client.get("/dashboard/figures/download.pdf?period=year&year=2025").status_code == 404
+    client.get("/logout")
+    staff_login("iro")
+    assert client.get("/dashboard/figures/download.csv?period=year&year=2025").status_code == 403
