@@ -30,7 +30,9 @@ from sqlalchemy.orm import selectinload
 
 from storage.audit import record
 from storage.models import PN_CODES, Alert, Answer, Invitation, Review, Staff, utcnow
+from storage.quotes import known_names
 from storage.staff import StaffError, add_staff, hash_password
+from surveys.redaction import redact
 from web.auth import current_staff, login_required
 from web.database import get_session
 
@@ -182,8 +184,13 @@ def _form(form_id: str):
         return None
 
 
-def _display_answers(invitation: Invitation, rows: list[Answer]) -> list[dict[str, str]]:
-    """Question text and a readable answer for each stored answer, in form order."""
+def _display_answers(invitation: Invitation, rows: list[Answer],
+                     redact_names: list[str] | None = None) -> list[dict[str, str]]:
+    """Question text and a readable answer for each stored answer, in form order.
+
+    With ``redact_names`` (anyone but the child's own IRO is looking) free text is shown
+    redacted: those names, other personal names, numbers, emails, addresses, schools.
+    """
     form = _form(invitation.form_id)
     questions = {q.key: q for q in form.questions} if form else {}
     order = {key: index for index, key in enumerate(questions)}
@@ -194,7 +201,7 @@ def _display_answers(invitation: Invitation, rows: list[Answer]) -> list[dict[st
         if row.skipped:
             answer = "(skipped)"
         elif row.free_text is not None:
-            answer = row.free_text
+            answer = row.free_text if redact_names is None else redact(row.free_text, redact_names).text
         elif row.value_num is not None:
             top = question.scale.max if question is not None and question.scale else None
             answer = f"{row.value_num} out of {top}" if top else str(row.value_num)
@@ -231,7 +238,9 @@ def review_detail(review_id: int):
     answers: dict[int, list[Answer]] = {}
     for row in db.scalars(select(Answer).where(Answer.invitation_id.in_([i.id for i in invitations] or [0]))):
         answers.setdefault(row.invitation_id, []).append(row)
-    items = [{"invitation": inv, "answers": _display_answers(inv, answers.get(inv.id, [])),
+    # Only the child's own IRO reads free text as written; managers and admins see it redacted.
+    names = None if staff.role == "iro" and review.iro_id == staff.id else known_names(db, review)
+    items = [{"invitation": inv, "answers": _display_answers(inv, answers.get(inv.id, []), names),
               "links": _links(inv) if inv.status not in ENDED_STATUSES else {}} for inv in invitations]
     alerts = db.scalars(select(Alert).where(Alert.review_id == review.id).order_by(Alert.raised_at.desc())).all()
     # Seeing a child's answers is recorded, whether or not there were any yet.

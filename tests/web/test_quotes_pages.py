@@ -76,3 +76,25 @@ def test_iro_cannot_open_quotes_and_only_writes_to_own_children(app, client, sta
 def test_privacy_page_is_public_and_names_childline(client):
     page = client.get("/privacy")
     assert page.status_code == 200 and "0800 1111" in page.get_data(as_text=True)
+
+
+def test_free_text_is_raw_only_for_the_childs_iro_and_redacted_for_managers(app, client, staff_login):
+    iro_id = staff_login("iro")
+    comment = "Okafor rang me on 07400 123456 and I like my carers"
+    with app.extensions["db"].session() as session:
+        review = make_review(session, "W5", iro_id=iro_id, review_date=date.today())
+        review.iro_email = "jane.okafor@council.example"
+        invitation = make_invitation(session, review, "child", contact="+447400123401")
+        save_answers(session, invitation, {first_quotable(form_of(invitation)).key: comment}, channel="sms")
+        review_id = review.id
+    own = client.get(f"/dashboard/reviews/{review_id}").get_data(as_text=True)
+    assert comment in own  # the child's own IRO reads the words as written
+    for role in ("manager", "admin"):
+        staff_login(role)
+        page = client.get(f"/dashboard/reviews/{review_id}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "I like my carers" in html
+        assert "07400 123456" not in html and "Okafor" not in html and comment not in html
+    staff_login("iro")  # another IRO: not their child, not even redacted
+    assert client.get(f"/dashboard/reviews/{review_id}").status_code == 404
