@@ -115,3 +115,43 @@ def test_you_said_we_did_is_sent_to_the_child_on_their_channel(db):
             record_you_said_we_did(session, review, iro, "   ")
         with pytest.raises(QuoteError):
             record_you_said_we_did(session, review, iro, "x" * 601)
+
+
+def test_you_said_we_did_reaches_each_child_through_the_real_providers(db, channel_config, twilio_fake,
+                                                                      telegram_fake, smtp_fake):
+    from bot.sender import deliver_due
+    from storage.reports import build_report
+    from tests.storage.helpers import make_invitation as invite
+    from tests.storage.helpers import make_review as review_row
+
+    with db.session() as session:
+        iro = add_staff(session, "iro@council.example", "iro", None)
+        by_sms = review_row(session, "YS", iro_id=iro.id)
+        invite(session, by_sms, "child", contact="+447400555001")
+        by_telegram = review_row(session, "YT", iro_id=iro.id)
+        chat = invite(session, by_telegram, "child", channel="telegram", contact=None)
+        chat.telegram_chat_id = "424242"
+        by_email = review_row(session, "YE", iro_id=iro.id, age=17)
+        invite(session, by_email, "care_leaver", channel="email", contact="young.person@example.org")
+        for review, what in ((by_sms, "your contact with mum is now weekly"),
+                             (by_telegram, "your meeting will be at school"),
+                             (by_email, "your flat viewing is booked")):
+            record_you_said_we_did(session, review, iro, what, now=datetime(2026, 6, 5, tzinfo=UTC))
+
+    counts = deliver_due(db, channel_config)
+    assert counts["sent"] == 3 and counts["failed"] == 0
+
+    [sms] = twilio_fake.sent("+447400555001")
+    assert sms["Body"] == "You said, we did: your contact with mum is now weekly"
+    [telegram] = telegram_fake.calls("sendMessage")
+    assert str(telegram["chat_id"]) == "424242" and "your meeting will be at school" in telegram["text"]
+    [mail] = smtp_fake.messages
+    assert mail.rcpt_tos == ["young.person@example.org"]
+    assert "your flat viewing is booked" in mail.part("text/plain")
+    with db.session() as session:
+        statuses = session.scalars(select(OutboxMessage.status).where(OutboxMessage.purpose == "you_said_we_did"))
+        assert sorted(statuses) == ["sent", "sent", "sent"]
+        assert all(row.sent_at is not None for row in session.scalars(select(YouSaidWeDid)))
+        report = build_report(session, *YEAR)
+    # The annual report counts how many children got one.
+    assert report["you_said_we_did"] == {"count": 3}
