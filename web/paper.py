@@ -36,7 +36,7 @@ from surveys import engine
 from surveys.schema import FormDefinition, Question, age_band
 from web.auth import current_staff, login_required
 from web.database import get_session
-from web.respondent import Field, t, tr, validate
+from web.respondent import Field, long_date, page_language, t, tr, validate
 
 bp = Blueprint("paper", __name__, url_prefix="/dashboard/paper")
 ROLES = ("admin", "manager")
@@ -123,12 +123,12 @@ def letter(invitation_id: int):
     invitation = _invitation(session, invitation_id)
     form = form_of(invitation)
     respondent = respondent_for(invitation)
-    language = respondent.language
+    language = page_language(invitation, form)
     link = web_link(invitation)
     tg = telegram_link(invitation)
     record(session, current_staff().id, "paper_letter", "invitation", invitation.id)
     session.commit()
-    date = invitation.review.review_date.strftime("%A %-d %B %Y")
+    date = long_date(invitation.review.review_date, language)
     return render_template(
         "paper/letter.html", invitation=invitation, lang=language, title=tr(form.title, language),
         intro=tr(form.intro, language), t=lambda key, **v: t(key, language, **v), review_date=date,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
@@ -69,6 +69,23 @@ def languages_of(form: FormDefinition) -> list[str]:
     """The languages this form is written in (English first)."""
     codes = [code for code in form.title if form.title.get(code)]
     return sorted(codes, key=lambda code: (code != "en", code))
+
+
+def page_language(invitation: Invitation, form: FormDefinition) -> str:
+    """The language the pages speak: the respondent's when the form is written in it, else English.
+
+    As on SMS (``engine.conversation_language``): Welsh buttons and headings around an
+    English-only form would mix two languages on one page.
+    """
+    language = invitation.language or "en"
+    return language if language in languages_of(form) else "en"
+
+
+def long_date(day: date, language: str) -> str:
+    """A date as people write it ("Tuesday 8 December 2026"), names from the catalogue."""
+    days = t("date_days", language).split(",")
+    months = t("date_months", language).split(",")
+    return f"{days[day.weekday()].strip()} {day.day} {months[day.month - 1].strip()} {day.year}"
 
 
 def one_per_screen(invitation: Invitation) -> bool:
@@ -293,21 +310,22 @@ def _given(question: Question, key_values: list[str]) -> bool:
 
 
 def _context(invitation: Invitation, form: FormDefinition, **extra: Any) -> dict[str, Any]:
-    language = invitation.language or "en"
+    language = page_language(invitation, form)
     review = invitation.review
     return {
         "invitation": invitation, "form": form, "lang": language, "t": lambda key, **v: t(key, language, **v),
         "title": tr(form.title, language), "languages": languages_of(form),
         "language_names": {code: t("language_name", code) for code in languages_of(form)},
-        "review_date": review.review_date.strftime("%A %-d %B %Y"), "child": one_per_screen(invitation),
+        "review_date": long_date(review.review_date, language), "child": one_per_screen(invitation),
         "token": invitation.token, **extra,
     }
 
 
 def _refused(exc: Refused):
     invitation = exc.invitation
-    language = (invitation.language if invitation is not None else None) or "en"
-    title = tr(form_of(invitation).title, language) if invitation is not None else None
+    form = form_of(invitation) if invitation is not None else None
+    language = page_language(invitation, form) if invitation is not None and form is not None else "en"
+    title = tr(form.title, language) if form is not None else None
     return render_template("respondent/refused.html", page=exc.page, lang=language,
                            t=lambda key, **v: t(key, language, **v), title=title,
                            invitation=invitation), exc.status
@@ -357,7 +375,7 @@ def intro(token: str):
 
 
 def _intro(invitation: Invitation, form: FormDefinition, progress: Progress):
-    language = invitation.language or "en"
+    language = page_language(invitation, form)
     if one_per_screen(invitation) and progress.visible:
         first = progress.first_open() or progress.visible[0]
         start_url = url_for("respondent.question", token=invitation.token, key=first.key)
@@ -379,7 +397,7 @@ def question(token: str, key: str):
         return _refused(exc)
     form = form_of(invitation)
     respondent = respondent_for(invitation)
-    language = invitation.language or "en"
+    language = page_language(invitation, form)
     progress = progress_of(session, invitation, form, respondent)
     if not one_per_screen(invitation):
         return redirect(url_for("respondent.whole_form", token=token))
@@ -439,7 +457,7 @@ def whole_form(token: str):
         return _refused(exc)
     form = form_of(invitation)
     respondent = respondent_for(invitation)
-    language = invitation.language or "en"
+    language = page_language(invitation, form)
     progress = progress_of(session, invitation, form, respondent)
     notice = None
     if request.method == "POST":
@@ -521,8 +539,8 @@ def saved(token: str):
         return _refused(exc)
     form = form_of(invitation)
     return render_template("respondent/message.html", **_context(
-        invitation, form, heading=t("web_saved_title", invitation.language or "en"),
-        body=t("web_saved_body", invitation.language or "en"),
+        invitation, form, heading=t("web_saved_title", page_language(invitation, form)),
+        body=t("web_saved_body", page_language(invitation, form)),
         continue_url=url_for("respondent.whole_form", token=token)))
 
 
@@ -537,7 +555,7 @@ def safe(token: str):
     form = form_of(invitation)
     progress = progress_of(session, invitation, form, respondent_for(invitation))
     return render_template("respondent/safe.html", **_context(
-        invitation, form, message=t("safeguarding_reply", invitation.language or "en"),
+        invitation, form, message=t("safeguarding_reply", page_language(invitation, form)),
         continue_url=_resume_url(invitation, progress)))
 
 
@@ -554,7 +572,7 @@ def thanks(token: str):
         progress = progress_of(session, invitation, form, respondent_for(invitation))
         return redirect(_resume_url(invitation, progress))
     return render_template("respondent/thanks.html", **_context(
-        invitation, form, thanks=tr(form.thanks, invitation.language or "en")))
+        invitation, form, thanks=tr(form.thanks, page_language(invitation, form))))
 
 
 @bp.route("/<token>/language", methods=["POST"])

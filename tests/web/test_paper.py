@@ -49,6 +49,23 @@ def test_letter_has_review_date_both_links_as_qr_svg_and_the_questions(app, clie
         assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "paper_letter")) == "paper_letter"
 
 
+def test_a_welsh_childs_letter_is_in_welsh(app, client, staff_login):
+    invitation_id, _ = make_invitation(app.extensions["db"], "child_before", "child", age=11, channel="paper",
+                                       language="cy")
+    staff_login("manager")
+    html = _html(client.get(f"/dashboard/paper/{invitation_id}/letter"))
+    assert '<html lang="cy">' in html
+    assert "Mae eich adolygiad ar Dydd Mawrth 8 Rhagfyr 2026." in html
+    assert get_form("child_before").title["cy"] in html
+    assert catalogue.text("letter_ways", "cy").replace("'", "&#39;") in html
+    assert "Am beth hoffet ti siarad yn dy adolygiad?" in html
+    assert 'class="paper-question" value="1" lang=' not in html  # every question is Welsh too
+    # An English-only form for a Welsh speaker is printed in English, not half and half.
+    adult_id, _ = make_invitation(app.extensions["db"], "carer_before", "carer", channel="paper", language="cy")
+    html = _html(client.get(f"/dashboard/paper/{adult_id}/letter"))
+    assert '<html lang="en">' in html and catalogue.text("letter_ways") in html
+
+
 def test_letter_without_a_telegram_bot_offers_web_and_paper(app, client, staff_login):
     app.config["HYS"].TELEGRAM_BOT_USERNAME = None
     invitation_id, token = make_invitation(app.extensions["db"], "carer_before", "carer", channel="paper")

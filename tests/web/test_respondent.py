@@ -208,15 +208,128 @@ def test_language_switch_where_the_form_is_translated(app, client):
     assert response.status_code == 302
     welsh = _html(client.get(f"/f/{token}"))
     assert '<html lang="cy">' in welsh and catalogue.text("privacy_notice", "cy")[:30] in welsh
+    assert "Mae eich adolygiad ar Dydd Mawrth 8 Rhagfyr 2026." in welsh  # the date in Welsh too
+    assert ">English</button>" in welsh  # and the way back
     assert _invitation(app, invitation_id).language == "cy"
-    # A question not yet translated is marked as English, so screen readers read it right.
     question = _html(client.get(f"/f/{token}/q/talk_about"))
-    assert 'id="q-talk_about" lang="en"' in question and '<html lang="cy">' in question
+    assert 'id="q-talk_about" lang="cy"' in question and "Cwestiwn 1 o " in question
     bad = client.post(f"/f/{token}/language", data={"csrf_token": csrf_token_from(welsh), "lang": "xx"})
     assert bad.status_code == 400
+    back = client.post(f"/f/{token}/language", data={"csrf_token": csrf_token_from(welsh), "lang": "en",
+                                                     "next": "//evil.example/"})
+    assert back.headers["Location"].endswith(f"/f/{token}/intro")  # never off the site
+    assert _invitation(app, invitation_id).language == "en"
     # A form with only English has no switch.
     _, adult = make_invitation(app.extensions["db"], "carer_after", "carer")
     assert "/language" not in _html(client.get(f"/f/{adult}"))
+
+
+def _english_texts(form) -> list[str]:  # noqa: ANN001
+    """Every English text of a form a respondent can see (title, intro, questions, choices)."""
+    from surveys.schema import _texts_in
+
+    texts = [form.title["en"], form.intro["en"], form.thanks["en"]]
+    for question in form.questions:
+        texts += [t["en"] for _, t in _texts_in(question)]
+    return texts
+
+
+def _web_keys() -> set[str]:
+    """Catalogue keys the respondent pages can show (named in code, or built from a name)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "web"
+    used: set[str] = set()
+    for path in [root / "respondent.py", *sorted((root / "templates" / "respondent").glob("*.html"))]:
+        used |= set(re.findall(r"\bt\(\s*['\"]([a-z_]+)['\"]\s*[,)]", path.read_text(encoding="utf-8")))
+    pages = {f"web_{page}_{part}" for page in ("not_found", "expired", "already_sent", "rate_limited")
+             for part in ("title", "body")}
+    choices = {f"feeling_{k}" for k in ("happy", "sad", "angry", "scared", "confused", "worried")}
+    return used | pages | choices | {"choice_yes", "choice_no", "choice_not_sure", "language_name"}
+
+
+def test_the_childs_consultation_is_wholly_in_welsh():
+    """Every text of child_before and every catalogue text the pages show has a Welsh version."""
+    from surveys.forms import get_form
+    from surveys.schema import _texts_in
+
+    form = get_form("child_before")
+    assert "cy" in form.title and "cy" in form.intro and "cy" in form.thanks
+    for question in form.questions:
+        for where, texts in _texts_in(question):
+            assert texts.get("cy", "").strip() and texts["cy"] != texts["en"], (question.key, where)
+    welsh = catalogue.load("cy")
+    untranslated = sorted(k for k in _web_keys() if k not in welsh)
+    assert untranslated == []
+
+
+def _visible_text(html: str) -> str:
+    """The words a person sees or hears on a page (tags dropped, entities decoded)."""
+    import html as html_lib
+
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_welsh_child_sees_no_english_on_any_page(app, client):
+    """Walk every screen of child_before in Welsh, for an under-8 and an 11-year-old."""
+    from surveys.forms import get_form
+
+    form = get_form("child_before")
+    english = set(_english_texts(form)) | {catalogue.text(k) for k in _web_keys() if not k.startswith("web_")
+                                           or k in ("web_next", "web_back", "web_skip", "web_send")}
+    english |= {catalogue.text(k).split("{")[0].strip() for k in _web_keys() if k.startswith("web_")}
+    # Words that are the same in both languages, and names.
+    same = {text for text in english if catalogue.text("language_name") == text or len(text) < 4}
+    english -= same
+    for age in (6, 11):
+        invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child", age=age,
+                                               language="cy")
+        pages = [f"/f/{token}/intro"]
+        response = _post(client, f"/f/{token}/q/talk_about", {"action": "next", "talk_about": ["school", "other"]})
+        assert response.status_code == 302
+        keys = [q.key for q in form.questions if q.key != "chair" or age >= 8]
+        pages += [f"/f/{token}/q/{key}" for key in keys]
+        for url in pages:
+            html = _html(client.get(url))
+            assert '<html lang="cy">' in html, url
+            assert ' lang="en" class="r-link-button">English</button>' in html, url  # the way back
+            html = re.sub(r'<form[^>]*class="r-lang".*?</form>', "", html, flags=re.S)
+            assert 'lang="en"' not in html, url
+            seen = _visible_text(html)
+            leaked = sorted(text for text in english if text in seen)
+            assert leaked == [], (url, leaked)
+        # An answer the page cannot accept: the friendly message is Welsh as well.
+        page = client.get(f"/f/{token}/q/safe_home_score")
+        bad = client.post(f"/f/{token}/q/safe_home_score", data={"csrf_token": csrf_token_from(_html(page)),
+                                                                 "action": "next", "safe_home_score": "12"})
+        assert bad.status_code == 422
+        assert catalogue.text("web_error_scale", "cy", min=1, max=10) in _visible_text(_html(bad))
+        assert catalogue.text("web_error_scale", min=1, max=10) not in _visible_text(_html(bad))
+        answers = _answers(app, invitation_id)
+        assert answers["talk_about"].value == "school;other"  # stored as keys, whatever the language
+
+
+def test_a_question_not_yet_translated_is_marked_as_english(app):
+    """On a Welsh page a question the form has only in English says lang="en" (screen readers)."""
+    from surveys import engine
+    from surveys.forms import get_form
+    from web.respondent import Field
+
+    question = get_form("carer_before").questions[0]
+    assert "cy" not in question.text
+    prompt = engine.prompt_for(question, engine.Respondent("child", "CLA", 11, "cy"), 1, 1)
+    with app.test_request_context("/"):
+        macro = app.jinja_env.get_template("respondent/_fields.html").module.question_field
+        html = str(macro(Field(question, prompt), lambda key, **v: catalogue.text(key, "cy", **v)))
+    assert f'id="q-{question.key}" lang="en"' in html
+
+
+def test_a_welsh_speaker_on_an_english_only_form_gets_one_language(app, client):
+    """Welsh buttons around English questions would mix two languages on one page: all English."""
+    _, token = make_invitation(app.extensions["db"], "carer_after", "carer", language="cy")
+    html = _html(client.get(f"/f/{token}/form"))
+    assert '<html lang="en">' in html and catalogue.text("web_send") in html
+    assert catalogue.text("web_send", "cy") not in html and "/language" not in html
 
 
 def test_closed_link_gets_a_kind_410(app, client):
