@@ -174,6 +174,10 @@ def _parse_now(now_text: str | None):  # noqa: ANN202
     return now if now.tzinfo else now.replace(tzinfo=UTC)
 
 
+# A round stops after this many outbox batches (of 200) even if more keep coming due.
+MAX_DELIVERY_BATCHES = 1000
+
+
 def _send_round(now) -> tuple[dict[str, int], dict[str, int]]:  # noqa: ANN001
     from storage.alert_workflow import escalate_due
     from storage.scheduler import queue_due
@@ -186,7 +190,15 @@ def _send_round(now) -> tuple[dict[str, int], dict[str, int]]:  # noqa: ANN001
         queued = {**queued, "escalated": len(escalate_due(session, config, now))}
     from bot.sender import deliver_due  # the channel engineer's sender
 
-    delivered = deliver_due(_db(), config, now=now)
+    # Everything due, not one batch: a round claims batches until none is left. A message
+    # that fails is retried later (backoff), so it is not claimed again in this round.
+    delivered: dict[str, int] = {}
+    for _ in range(MAX_DELIVERY_BATCHES):
+        counts = deliver_due(_db(), config, now=now)
+        for key, value in counts.items():
+            delivered[key] = delivered.get(key, 0) + value
+        if not counts.get("claimed"):
+            break
     return queued, delivered
 
 
