@@ -7,15 +7,63 @@ real twilio, python-telegram-bot and smtplib clients to the fakes on 127.0.0.1.
 
 from __future__ import annotations
 
+import csv
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
 from sqlalchemy import select
 
-from storage.models import Alert
+from bot.sender import deliver_due
+from storage.models import Alert, Invitation, OutboxMessage, Review, utcnow
+from storage.staff import add_staff
 from surveys import engine
 from tests.bot._helpers import make_invitation
+from tests.conftest import csrf_token_from
+from tests.fakes.fixtures import random_chat_id
+from tests.fakes.telegram_fake import message_update, start_update
 from tests.fakes.twilio_fake import inbound_sms_form
 
 SMS_PATH = "/webhooks/twilio/sms"
 HELPLINE = engine.text("safeguarding_reply")
+DATA = Path(__file__).resolve().parents[1] / "data"
+SHARED_DEV = Path(__file__).resolve().parents[3] / "shared" / "data" / "text_labels_dev.csv"
+IRO_EMAIL = "iro.e2e@council.example"
+IRO_PHONE = "+447400999001"
+
+
+def _labelled(everyday_every: int = 4) -> list[tuple[str, bool, str]]:
+    """Every labelled disclosure once, every everyday text of the dev set and one in
+    ``everyday_every`` of ours: (text, is a disclosure, source file).
+
+    Precision over all of our everyday texts is measured on the screen itself
+    (tests/surveys/test_safeguarding.py); here a fixed sample keeps the run short.
+    """
+    dev = SHARED_DEV if SHARED_DEV.exists() else DATA / "text_labels_dev.csv"
+    seen: dict[str, tuple[str, bool, str]] = {}
+    for path in (dev, DATA / "safeguarding_examples.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            everyday = 0
+            for row in csv.DictReader(handle):
+                text, disclosure = row["text"], row["safeguarding"] == "yes"
+                if not text.strip() or text in seen:
+                    continue
+                if not disclosure and path != dev:
+                    everyday += 1
+                    if everyday % everyday_every:
+                        continue
+                seen[text] = (text, disclosure, path.name)
+    return list(seen.values())
+
+
+LABELLED = _labelled()
+
+
+def test_helpline_reply_is_plain_and_names_the_helplines():
+    assert "0800 1111" in HELPLINE and "999" in HELPLINE and "Childline" in HELPLINE
+    assert "IRO" in HELPLINE and "share" in HELPLINE
 
 
 def test_a_disclosure_as_the_very_first_message_raises_an_alert(channel_app, twilio_post, twilio_fake):
@@ -39,3 +87,170 @@ def test_a_disclosure_as_the_very_first_message_raises_an_alert(channel_app, twi
     assert HELPLINE not in [m["Body"] for m in twilio_fake.sent(other)]
     with channel_app.extensions["db"].session() as session:
         assert len(session.scalars(select(Alert)).all()) == 1
+
+
+# -- every labelled text through a real channel ------------------------------------------------
+
+@dataclass
+class Sent:
+    """One labelled text and where it went."""
+
+    text: str
+    disclosure: bool
+    channel: str  # sms_first | sms_reply | telegram | web
+    invitation_id: int = 0
+    address: str = ""
+    token: str = ""
+    helpline_seen: bool = False
+    carried_on: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _channel_for(index: int) -> str:
+    return {1: "telegram", 3: "web", 4: "sms_reply"}.get(index % 6, "sms_first")
+
+
+def _invite_all(db, items: list[Sent]) -> int:  # noqa: ANN001
+    """One review and invitation per text, all chaired by one IRO who has a mobile."""
+    with db.session() as session:
+        iro = add_staff(session, IRO_EMAIL, "iro", "iro-e2e-password", phone=IRO_PHONE)
+        for number, item in enumerate(items):
+            ref = f"R-E2E-{number:04d}"
+            review = Review(review_ref=ref, child_ref=f"C-E2E-{number:04d}", child_age=13, review_type="CLA",
+                            review_date=date(2026, 12, 8), iro_email=IRO_EMAIL, iro_id=iro.id)
+            session.add(review)
+            session.flush()
+            web = item.channel == "web"
+            telegram = item.channel == "telegram"
+            item.address = (str(random_chat_id()) if telegram else "" if web else f"+4474005{number:05d}")
+            item.token = secrets.token_urlsafe(24)
+            invitation = Invitation(
+                review_id=review.id, import_key=secrets.token_hex(16), phase="consultation" if web else "feedback",
+                form_id="child_before" if web else "child_after", role="child",
+                channel="web" if web else ("telegram" if telegram else "sms"),
+                contact=None if web or telegram else item.address, token=item.token, status="sent",
+                language="en", sent_at=utcnow())
+            session.add(invitation)
+            session.flush()
+            item.invitation_id = invitation.id
+        return iro.id
+
+
+def _send_sms(twilio_post, twilio_fake, item: Sent) -> None:  # noqa: ANN001
+    if item.channel == "sms_reply":
+        assert twilio_post(SMS_PATH, inbound_sms_form(item.address, "Hi")).status_code == 200
+    before = len(twilio_fake.sent(item.address))
+    assert twilio_post(SMS_PATH, inbound_sms_form(item.address, item.text)).status_code == 200
+    replies = [m["Body"] for m in twilio_fake.sent(item.address)[before:]]
+    item.helpline_seen = bool(replies) and replies[0] == HELPLINE
+    item.carried_on = len(replies) >= 2 and HELPLINE not in replies[1:]
+
+
+def _send_telegram(telegram_post, telegram_fake, item: Sent) -> None:  # noqa: ANN001
+    chat = int(item.address)
+    assert telegram_post(start_update(chat, item.token)).status_code == 200
+    before = _telegram_texts(telegram_fake, item.address)
+    assert telegram_post(message_update(chat, item.text)).status_code == 200
+    replies = _telegram_texts(telegram_fake, item.address)[len(before):]
+    item.helpline_seen = bool(replies) and replies[0] == HELPLINE
+    item.carried_on = len(replies) >= 2 and HELPLINE not in replies[1:]
+
+
+def _telegram_texts(telegram_fake, chat: str) -> list[str]:  # noqa: ANN001
+    return [m["text"] for (c, _), m in sorted(telegram_fake.sent_messages.items(), key=lambda kv: kv[0][1])
+            if c == chat]
+
+
+def _send_web(client, item: Sent) -> None:  # noqa: ANN001
+    def post(key: str, data: dict):  # noqa: ANN202
+        url = f"/f/{item.token}/q/{key}"
+        page = client.get(url)
+        assert page.status_code == 200, (url, page.status_code)
+        return client.post(url, data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
+                                      "action": "next", **data})
+
+    client.get(f"/f/{item.token}")
+    assert post("talk_about", {"talk_about": ["other"]}).status_code == 302
+    response = post("talk_about_other", {"talk_about_other": item.text})
+    assert response.status_code == 302
+    if response.headers["Location"].endswith(f"/f/{item.token}/help"):
+        page = client.get(f"/f/{item.token}/help").get_data(as_text=True)
+        item.helpline_seen = "0800 1111" in page and "999" in page
+        item.carried_on = f'href="/f/{item.token}/q/feeling"' in page
+    else:
+        item.carried_on = "/q/feeling" in response.headers["Location"]
+
+
+@pytest.mark.slow
+def test_every_labelled_text_through_the_channels_alerts_the_iro_and_answers_the_child(
+        channel_app, channel_config, twilio_post, telegram_post, twilio_fake, telegram_fake, smtp_fake,
+        monkeypatch):
+    monkeypatch.setenv("PUBLIC_BASE_URL", channel_config.PUBLIC_BASE_URL)
+    db = channel_app.extensions["db"]
+    items = [Sent(text, yes, _channel_for(i)) for i, (text, yes, _source) in enumerate(LABELLED)]
+    disclosures = [i for i in items if i.disclosure]
+    assert len(disclosures) >= 300 and len(items) - len(disclosures) >= 100
+    _invite_all(db, items)
+    web_client = channel_app.test_client()
+    for item in items:
+        if item.channel.startswith("sms"):
+            _send_sms(twilio_post, twilio_fake, item)
+        elif item.channel == "telegram":
+            _send_telegram(telegram_post, telegram_fake, item)
+        else:
+            _send_web(web_client, item)
+
+    with db.session() as session:
+        alerts = session.scalars(select(Alert).order_by(Alert.id)).all()
+        by_invitation: dict[int, list[Alert]] = {}
+        for alert in alerts:
+            by_invitation.setdefault(alert.invitation_id, []).append(alert)
+        alert_ids = {a.id for a in alerts}
+        alert_rows = [(a.id, a.excerpt, a.review.iro_id) for a in alerts]
+
+    flagged = {i.invitation_id for i in items if by_invitation.get(i.invitation_id)}
+    hits = sum(i.invitation_id in flagged for i in disclosures)
+    false_alarms = [i.text for i in items if not i.disclosure and i.invitation_id in flagged]
+    recall = hits / len(disclosures)
+    precision = hits / max(1, hits + len(false_alarms))
+    per_channel = {ch: sum(1 for i in disclosures if i.channel == ch) for ch in ("sms_first", "sms_reply",
+                                                                                  "telegram", "web")}
+    print(f"\nthrough the channels: {len(items)} labelled texts, {len(disclosures)} disclosures {per_channel}; "
+          f"recall {recall:.3f}, precision {precision:.3f}, false alarms {len(false_alarms)}")
+
+    missed = [(i.channel, i.text) for i in disclosures if i.invitation_id not in flagged]
+    assert missed == [], missed
+    assert recall == 1.0
+    # One alert per disclosure, holding the child's words for the IRO (and only for them).
+    for item in disclosures:
+        own = by_invitation[item.invitation_id]
+        assert len(own) == 1 and own[0].excerpt == item.text, (item.channel, item.text, own)
+    # The child was answered at once with the helpline reply, then the conversation carried on.
+    no_helpline = [(i.channel, i.text) for i in disclosures if not i.helpline_seen]
+    assert no_helpline == []
+    stuck = [(i.channel, i.text) for i in disclosures if not i.carried_on]
+    assert stuck == []
+    # Everyday texts get no helpline reply unless they raised an alert.
+    assert all(not i.helpline_seen for i in items if not i.disclosure and i.invitation_id not in flagged)
+
+    # The worker sends the IRO's notifications: one email and one SMS per alert.
+    later = utcnow() + timedelta(minutes=1)
+    for _ in range(20):
+        if deliver_due(db, channel_config, now=later, limit=500)["claimed"] == 0:
+            break
+    with db.session() as session:
+        notices = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "alert")).all()
+        assert {(n.channel, n.status) for n in notices} == {("email", "sent"), ("sms", "sent")}
+    mails = [m for m in smtp_fake.messages if IRO_EMAIL in m.rcpt_tos]
+    texts = twilio_fake.sent(IRO_PHONE)
+    assert len(mails) == len(alert_ids) and len(texts) == len(alert_ids)
+    base = channel_config.PUBLIC_BASE_URL.rstrip("/")
+    mail_links = sorted(m.part("text/plain").split("/dashboard/alerts/")[1].split()[0].strip(". ")
+                        for m in mails)
+    assert mail_links == sorted(str(a) for a in alert_ids)
+    assert all(f"{base}/dashboard/alerts/" in t["Body"] for t in texts)
+    # Never the child's words in a notification.
+    words = [excerpt for _id, excerpt, _iro in alert_rows if excerpt and len(excerpt) > 12]
+    bodies = [m.part("text/plain") or "" for m in mails] + [t["Body"] for t in texts]
+    leaked = [w for w in words if any(w.lower() in b.lower() for b in bodies)]
+    assert leaked == []
