@@ -157,6 +157,9 @@ class Invitation(Base):
     __table_args__ = (
         UniqueConstraint("import_key", "phase", name="uq_invitations_import_key_phase"),
         Index("ix_invitations_status_phase", "status", "phase"),
+        # Covers the report's return-rate and answer-grouping queries (migration 0002).
+        Index("ix_invitations_report", "review_id", "role", "phase", "form_id", "status", "channel", "received",
+              "sent_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
@@ -213,6 +216,8 @@ class Answer(Base):
     __table_args__ = (
         UniqueConstraint("invitation_id", "question_key", name="uq_answers_invitation_question"),
         Index("ix_answers_question_value", "question_key", "value"),
+        # Covers the report's answer counts: one invitation's answers without the table (migration 0002).
+        Index("ix_answers_report", "invitation_id", "skipped", "question_key", "value", "value_num"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"))

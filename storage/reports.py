@@ -20,11 +20,15 @@ optionally only one review type or one IRO's reviews; simulated reviews never co
   than the small-number threshold of received forms is held back unless a manager
   recorded a reason to show it (the same rule as the quotes screen).
 
-Indexes: the existing ones serve every narrow report (reviews.review_date, reviews.iro_id,
-invitations.review_id, the answers (invitation_id, question_key) unique index): one IRO's
-year on a national-scale database (bench/report.py) takes under 0.1 s. A whole national
-year reads most of the answers table whatever the index, so PostgreSQL runs it as a
-parallel scan and hash join; no report-only index is added.
+How it stays fast (bench/report.py times it on a national-scale year in PostgreSQL): one
+grouped query per table. Invitations are read once for this year's and last year's return
+rates together (unless the period is longer than a year, so that the two overlap); answers
+are read once, joined to a small map of invitation id -> (quarter, form) worked out per
+invitation, not per answer, and grouped on a whole number and the answer's own columns.
+Migration 0002 adds covering indexes (``ix_answers_report``, ``ix_invitations_report``) so
+a narrow report (one IRO, one quarter) is answered from indexes alone. On PostgreSQL the
+report's transaction turns JIT compilation off: for these short grouped queries compiling
+costs more than it saves.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, Invitation, Review, YouSaidWeDid
@@ -56,9 +60,9 @@ PHASE_ORDER = ("consultation", "feedback")
 TYPE_ORDER = ("CLA", "PP")
 
 
-def _review_scope(date_from: date, date_to: date, review_type: str | None,
-                  iro_id: int | None) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Review.review_date >= date_from, Review.review_date <= date_to]
+def _review_filters(review_type: str | None, iro_id: int | None) -> list[ColumnElement[bool]]:
+    """Which reviews count, apart from their dates: one type, one IRO; never a rehearsal."""
+    conditions: list[ColumnElement[bool]] = []
     if review_type:
         conditions.append(Review.review_type == review_type)
     if iro_id is not None:
@@ -79,21 +83,37 @@ def _quarter_of(quarters: list[Quarter]) -> ColumnElement[int]:
 
 SENT = or_(Invitation.status != "pending", Invitation.sent_at.is_not(None), Invitation.channel == "paper",
            Invitation.received.is_(True))
+PREVIOUS = -1  # the "quarter" number of last year's reviews in the return-rate query
 
 
-def _return_rate_counts(session: Session, scope: list, role: str | None,
-                        quarter: ColumnElement[int]) -> list[tuple[int, str, str, str, int, int]]:
-    conditions = list(scope)
+def _return_rate_counts(session: Session, date_from: date, date_to: date, quarters: list[Quarter],
+                        previous: tuple[date, date], filters: list[ColumnElement[bool]],
+                        role: str | None) -> list[tuple[int, str, str, str, int, int]]:
+    """Sent and received per (quarter, role, review type, phase), with last year in the same pass.
+
+    Last year's reviews come back with quarter ``PREVIOUS``. When the period is longer than a
+    year, so that last year overlaps it, last year is counted by a second query.
+    """
+    conditions = list(filters)
     if role:
         conditions.append(Invitation.role == role)
-    q = quarter.label("q")
-    stmt = (select(q, Invitation.role, Review.review_type, Invitation.phase,
-                   func.sum(case((SENT, 1), else_=0)),
-                   func.sum(case((Invitation.received.is_(True), 1), else_=0)))
-            .select_from(Invitation).join(Review, Invitation.review_id == Review.id)
-            .where(*conditions)
-            .group_by(q, Invitation.role, Review.review_type, Invitation.phase))
-    return [(int(r[0]), r[1], r[2], r[3], int(r[4] or 0), int(r[5] or 0)) for r in session.execute(stmt)]
+    current = and_(Review.review_date >= date_from, Review.review_date <= date_to)
+    last = and_(Review.review_date >= previous[0], Review.review_date <= previous[1])
+
+    def run(period: ColumnElement[int], where: ColumnElement[bool]) -> list[tuple[int, str, str, str, int, int]]:
+        q = period.label("q")
+        stmt = (select(q, Invitation.role, Review.review_type, Invitation.phase,
+                       func.sum(case((SENT, 1), else_=0)),
+                       func.sum(case((Invitation.received.is_(True), 1), else_=0)))
+                .select_from(Invitation).join(Review, Invitation.review_id == Review.id)
+                .where(where, *conditions)
+                .group_by(q, Invitation.role, Review.review_type, Invitation.phase))
+        return [(int(r[0]), r[1], r[2], r[3], int(r[4] or 0), int(r[5] or 0)) for r in session.execute(stmt)]
+
+    if previous[1] < date_from:
+        period = case((Review.review_date < date_from, PREVIOUS), else_=_quarter_of(quarters))
+        return run(period, or_(current, last))
+    return run(_quarter_of(quarters), current) + run(literal(PREVIOUS), last)
 
 
 def _order(value: str, order: tuple[str, ...]) -> tuple[int, str]:
@@ -110,18 +130,28 @@ def _rate_rows(counts: Mapping[tuple[str, str, str], tuple[int, int]]) -> list[d
     return rows
 
 
-def _answer_counts(session: Session, scope: list, role: str | None, quarter: ColumnElement[int]):
-    conditions = [Answer.skipped.is_(False)]
+def _answer_counts(session: Session, scope: list, role: str | None, quarter: ColumnElement[int],
+                   form_ids: list[str]):
+    """Answers counted per (group, question, value) in one pass over the answers table.
+
+    The reviews and invitations in scope are joined first into one small map, invitation id
+    -> group number (quarter x len(form_ids) + the form's place in ``form_ids``), worked out
+    once per invitation; the answers are then joined to that map once and grouped on a
+    whole number and the answer's own columns. ``OFFSET 0`` keeps PostgreSQL from merging
+    the map back into the outer query (which would join every answer twice).
+    """
+    conditions = [*scope, Invitation.form_id.in_(form_ids)]
     if role:
         conditions.append(Invitation.role == role)
-    # The quarter is worked out once per review in a subquery, not once per answer.
-    reviews = select(Review.id.label("rid"), quarter.label("q")).where(*scope).subquery()
-    stmt = (select(reviews.c.q, Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num,
-                   func.count())
-            .select_from(Answer).join(Invitation, Answer.invitation_id == Invitation.id)
-            .join(reviews, Invitation.review_id == reviews.c.rid)
-            .where(*conditions)
-            .group_by(reviews.c.q, Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num))
+    form_no = case({form_id: index for index, form_id in enumerate(form_ids)}, value=Invitation.form_id,
+                   else_=0)
+    groups = (select(Invitation.id.label("iid"), (quarter * len(form_ids) + form_no).label("g"))
+              .select_from(Invitation).join(Review, Invitation.review_id == Review.id)
+              .where(*conditions).offset(0).subquery())
+    stmt = (select(groups.c.g, Answer.question_key, Answer.value, Answer.value_num, func.count())
+            .select_from(Answer).join(groups, Answer.invitation_id == groups.c.iid)
+            .where(Answer.skipped.is_(False))
+            .group_by(groups.c.g, Answer.question_key, Answer.value, Answer.value_num))
     return session.execute(stmt)
 
 
@@ -156,8 +186,9 @@ def _question_rows(forms: Mapping[str, FormDefinition],
     return rows
 
 
-def _group_answers(forms: Mapping[str, FormDefinition], rows) -> dict[int, dict[tuple[str, str], dict[str, int]]]:
-    """Fold grouped answer rows into per-quarter, per-question counts.
+def _group_answers(forms: Mapping[str, FormDefinition], form_ids: list[str],
+                   rows) -> dict[int, dict[tuple[str, str], dict[str, int]]]:
+    """Fold grouped answer rows (group number, question, value, count) into per-quarter, per-question counts.
 
     A multi or feelings answer is stored as "a;b": it counts once towards n and once for
     each option picked.
@@ -165,7 +196,9 @@ def _group_answers(forms: Mapping[str, FormDefinition], rows) -> dict[int, dict[
     types = {(f.id, q.key): (q.type, q.report or DEFAULT_REPORT.get(q.type))
              for f in forms.values() for q in f.questions}
     out: dict[int, dict[tuple[str, str], dict[str, int]]] = defaultdict(dict)
-    for quarter, form_id, key, value, value_num, count in rows:
+    for group, key, value, value_num, count in rows:
+        quarter, form_no = divmod(int(group), len(form_ids))
+        form_id = form_ids[form_no]
         known = types.get((form_id, key))
         if known is None or known[1] in (None, "none"):
             continue
@@ -264,24 +297,32 @@ def build_report(session: Session, date_from: date, date_to: date, *, role: str 
 
         forms = all_forms()
     quarters = quarters_between(date_from, date_to)
-    scope = _review_scope(date_from, date_to, review_type, iro_id)
+    filters = _review_filters(review_type, iro_id)
+    scope = [Review.review_date >= date_from, Review.review_date <= date_to, *filters]
     quarter = _quarter_of(quarters)
+    if session.get_bind().dialect.name == "postgresql":
+        # A report is a handful of short grouped queries: compiling them (JIT) costs more
+        # than it saves once a national year's plan crosses PostgreSQL's JIT cost thresholds.
+        session.execute(text("SET LOCAL jit = off"))
 
-    # Return rates, per quarter and for the whole period.
+    # Return rates, per quarter and for the whole period, and last year's in the same pass.
+    prev_from, prev_to = previous_year(date_from, date_to)
     rate_counts: dict[int, dict[tuple[str, str, str], tuple[int, int]]] = defaultdict(dict)
     totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for q, r, rt, phase, sent, received in _return_rate_counts(session, scope, role, quarter):
+    prev_counts: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for q, r, rt, phase, sent, received in _return_rate_counts(session, date_from, date_to, quarters,
+                                                               (prev_from, prev_to), filters, role):
+        if q == PREVIOUS:
+            prev_counts[(r, rt, phase)] = (sent, received)
+            continue
         rate_counts[q][(r, rt, phase)] = (sent, received)
         totals[(r, rt, phase)][0] += sent
         totals[(r, rt, phase)][1] += received
 
-    prev_from, prev_to = previous_year(date_from, date_to)
-    prev_scope = _review_scope(prev_from, prev_to, review_type, iro_id)
-    prev_counts = {(r, rt, phase): (sent, received)
-                   for _, r, rt, phase, sent, received in _return_rate_counts(session, prev_scope, role, literal(0))}
-
-    # Answers, grouped by quarter and question in the database.
-    per_quarter = _group_answers(forms, _answer_counts(session, scope, role, quarter))
+    # Answers, grouped by quarter, form and question in the database.
+    form_ids = list(forms)
+    per_quarter = (_group_answers(forms, form_ids, _answer_counts(session, scope, role, quarter, form_ids))
+                   if form_ids else {})
     whole: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for grouped in per_quarter.values():
         for key, counts in grouped.items():
