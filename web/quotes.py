@@ -35,15 +35,10 @@ bp = Blueprint("quotes", __name__, url_prefix="/dashboard")
 STATUSES = ("candidate", "approved", "rejected")
 
 
-def _period() -> tuple[date, date]:
-    today = date.today()
-    start = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
-    try:
-        date_from = date.fromisoformat(request.args.get("from") or start.isoformat())
-        date_to = date.fromisoformat(request.args.get("to") or today.isoformat())
-    except ValueError:
-        date_from, date_to = start, today
-    return date_from, date_to
+def _reporting_year(day: date) -> tuple[date, date]:
+    """The reporting year (1 April to 31 March) a review date falls in: the quote's group is counted there."""
+    start = date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+    return start, date(start.year + 1, 3, 31)
 
 
 @bp.route("/quotes")
@@ -57,9 +52,9 @@ def index():
     if status not in STATUSES:
         status = "candidate"
     quotes = session.scalars(select(Quote).where(Quote.status == status).order_by(Quote.id.desc()).limit(200)).all()
-    date_from, date_to = _period()
     minimum = current_app.config["HYS"].SMALL_GROUP_MIN
-    rows = [(q, attribution(q.role, q.age), group_size(session, q, date_from, date_to)) for q in quotes]
+    rows = [(q, attribution(q.role, q.age), group_size(session, q, *_reporting_year(q.invitation.review.review_date)))
+            for q in quotes]
     return render_template("quotes/index.html", rows=rows, status=status, statuses=STATUSES, minimum=minimum)
 
 
