@@ -134,8 +134,9 @@ def reviews_import(csv_file: str) -> None:
     config = current_app.config["HYS"]
     max_bytes = config.MAX_UPLOAD_MB * 1024 * 1024
     too_large = file_too_large(csv_file, max_bytes)
-    if too_large is not None:
-        raise click.ClickException(format_error(too_large))
+    if too_large is not None:  # refused without reading it
+        click.echo(f"error: {format_error(too_large)}", err=True)
+        raise click.ClickException(f"1 problem(s) in {csv_file}; nothing was imported")
     size = os.stat(csv_file).st_size
     storing: list = []  # the second bar, opened once the row count is known
 
@@ -273,7 +274,13 @@ def report_command(date_from, date_to, fmt: str, output: str, role: str | None, 
         raise click.ClickException(f"--format {fmt} needs an output file: -o FILE")
     from sqlalchemy.exc import SQLAlchemyError
 
+    from web.exports import export_steps
+
+    # A progress bar on standard error while a file is written (never mixed into a report on stdout).
+    quiet = output == "-"
     try:
+        if not quiet:
+            click.echo("Counting the figures in the database...", err=True)
         with _db().session() as session:
             data = build_report(session, date_from.date(), date_to.date(), role=role, review_type=review_type,
                                 iro_id=iro_id)
@@ -281,7 +288,13 @@ def report_command(date_from, date_to, fmt: str, output: str, role: str | None, 
         raise click.ClickException(f"cannot read the database ({type(exc).__name__}); "
                                    "has 'haveyoursay db upgrade' been run?") from None
     try:
-        export_report(data, fmt, output)
+        if quiet:
+            export_report(data, fmt, output)
+        else:
+            with click.progressbar(length=max(1, export_steps(data, fmt)), label=f"Writing the {fmt} report",
+                                   file=sys.stderr, show_pos=True,
+                                   item_show_func=lambda step: step) as bar:
+                export_report(data, fmt, output, progress=lambda step: bar.update(1, step))
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
     if output != "-":

@@ -11,12 +11,14 @@ import csv
 import io
 import json
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from surveys.report_tables import SUPPRESSED, Table, attribution, period_label, report_tables
 
 FORMATS = ("json", "csv", "xlsx", "docx")
+Progress = Callable[[str], None]  # called once per step done (a table written, a chart drawn)
 BINARY_FORMATS = ("xlsx", "docx")
 
 
@@ -25,7 +27,7 @@ def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False)
 
 
-def write_csv(report: dict[str, Any], stream: IO[str]) -> None:
+def write_csv(report: dict[str, Any], stream: IO[str], progress: Progress | None = None) -> None:
     """All tables in one CSV: each starts with a row ``["table", title]`` and its header row."""
     writer = csv.writer(stream)
     writer.writerow(["report", period_label(report)])
@@ -38,9 +40,11 @@ def write_csv(report: dict[str, Any], stream: IO[str]) -> None:
         if table.note:
             writer.writerow(["note", table.note])
         writer.writerow([])
+        if progress:
+            progress(table.title)
 
 
-def write_xlsx(report: dict[str, Any], stream: IO[bytes]) -> None:
+def write_xlsx(report: dict[str, Any], stream: IO[bytes], progress: Progress | None = None) -> None:
     """An Excel workbook with one sheet per table (numbers stored as numbers)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -66,6 +70,8 @@ def write_xlsx(report: dict[str, Any], stream: IO[bytes]) -> None:
             width = max([len(str(column))] + [len(str(r[index - 1] or "")) for r in table.rows[:200]])
             sheet.column_dimensions[sheet.cell(row=4, column=index).column_letter].width = min(60, max(8, width + 2))
         sheet.freeze_panes = "A5"
+        if progress:
+            progress(table.title)
     workbook.save(stream)
 
 
@@ -96,28 +102,40 @@ def _chart_png(title: str, labels: list[str], values: list[float], xlabel: str) 
         plt.close(figure)
 
 
-def report_charts(report: dict[str, Any]) -> list[tuple[str, bytes]]:
-    """Charts for the DOCX: return rates by respondent and % said yes per survey (never small groups)."""
-    charts: list[tuple[str, bytes]] = []
+ChartSpec = tuple[str, str, list[str], list[float], str]  # (name, title, labels, values, axis label)
+
+
+def chart_specs(report: dict[str, Any]) -> list[ChartSpec]:
+    """What to chart (never a suppressed figure): return rates, % said yes per survey, participation."""
+    specs: list[ChartSpec] = []
     rates = [(f"{r['role']} {r['review_type']} ({r['phase']})", r["rate"] * 100) for r in report["return_rates"]
              if not r["suppressed"] and r["rate"] is not None]
     if rates:
-        charts.append(("Return rates", _chart_png("Return rate by respondent", [r[0] for r in rates],
-                                                  [r[1] for r in rates], "% of forms sent that came back")))
+        specs.append(("Return rates", "Return rate by respondent", [r[0] for r in rates], [r[1] for r in rates],
+                      "% of forms sent that came back"))
     surveys: dict[str, list[tuple[str, int]]] = {}
     for q in report["questions"]:
         if q["report"] == "yes_pct" and not q["suppressed"] and q["yes_pct"] is not None:
             surveys.setdefault(q["survey"], []).append((q["text"], q["yes_pct"]))
     for survey, rows in surveys.items():
-        charts.append((f"% said yes: {survey}", _chart_png(f"% said yes: {survey}", [r[0] for r in rows],
-                                                           [r[1] for r in rows], "% said yes")))
+        specs.append((f"% said yes: {survey}", f"% said yes: {survey}", [r[0] for r in rows], [r[1] for r in rows],
+                      "% said yes"))
     participation = report.get("participation") or {}
     codes = [(code, entry["pct"]) for code, entry in (participation.get("codes") or {}).items()
              if entry.get("pct") is not None]
     if codes and not participation.get("suppressed"):
-        charts.append(("Participation", _chart_png("How children took part in their reviews (PN codes)",
-                                                   [c[0] for c in codes], [c[1] for c in codes],
-                                                   "% of reviews with a code recorded")))
+        specs.append(("Participation", "How children took part in their reviews (PN codes)",
+                      [c[0] for c in codes], [c[1] for c in codes], "% of reviews with a code recorded"))
+    return specs
+
+
+def report_charts(report: dict[str, Any], progress: Progress | None = None) -> list[tuple[str, bytes]]:
+    """Charts for the DOCX as (name, PNG bytes)."""
+    charts = []
+    for name, title, labels, values, axis in chart_specs(report):
+        charts.append((name, _chart_png(title, labels, values, axis)))
+        if progress:
+            progress(f"chart: {name}")
     return charts
 
 
@@ -165,7 +183,7 @@ def _docx_quotes(document, report: dict[str, Any]) -> None:  # noqa: ANN001
     document.add_paragraph("Only quotes approved by a manager, redacted and attributed by role and age.")
 
 
-def write_docx(report: dict[str, Any], stream: IO[bytes]) -> None:
+def write_docx(report: dict[str, Any], stream: IO[bytes], progress: Progress | None = None) -> None:
     """A Word document: a heading and table per block, quotes, and charts as PNG images."""
     from docx import Document
     from docx.shared import Inches
@@ -178,6 +196,8 @@ def write_docx(report: dict[str, Any], stream: IO[bytes]) -> None:
         document.add_heading(table.title, level=1)
         if table.name == "Quotes":
             _docx_quotes(document, report)
+            if progress:
+                progress(table.title)
             continue
         if table.name == "You said we did":
             count = report["you_said_we_did"]["count"]
@@ -190,7 +210,9 @@ def write_docx(report: dict[str, Any], stream: IO[bytes]) -> None:
             document.add_paragraph("Nothing in this period.")
         if table.note:
             document.add_paragraph(table.note)
-    charts = report_charts(report)
+        if progress:
+            progress(table.title)
+    charts = report_charts(report, progress)
     if charts:
         document.add_heading("Charts", level=1)
         for title, png in charts:
@@ -199,8 +221,20 @@ def write_docx(report: dict[str, Any], stream: IO[bytes]) -> None:
     document.save(stream)
 
 
-def export_report(report: dict[str, Any], fmt: str, path: str | Path | None) -> None:
-    """Write the report in ``fmt`` to ``path`` (or standard output for json / csv when None or "-")."""
+def export_steps(report: dict[str, Any], fmt: str) -> int:
+    """How many times ``export_report`` calls its ``progress`` for this report and format."""
+    if fmt == "json":
+        return 0
+    tables = len(report_tables(report))
+    return tables + (len(chart_specs(report)) if fmt == "docx" else 0)
+
+
+def export_report(report: dict[str, Any], fmt: str, path: str | Path | None,
+                  progress: Progress | None = None) -> None:
+    """Write the report in ``fmt`` to ``path`` (or standard output for json / csv when None or "-").
+
+    ``progress`` (optional) is called once per table written and chart drawn.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
     to_stdout = path in (None, "-")
@@ -208,24 +242,24 @@ def export_report(report: dict[str, Any], fmt: str, path: str | Path | None) -> 
         raise ValueError(f"{fmt} needs an output file (-o FILE)")
     if fmt in BINARY_FORMATS:
         with open(path, "wb") as stream:  # type: ignore[arg-type]
-            (write_xlsx if fmt == "xlsx" else write_docx)(report, stream)
+            (write_xlsx if fmt == "xlsx" else write_docx)(report, stream, progress)
         return
     if to_stdout:
         import sys
 
         stream = sys.stdout
-        _write_text(report, fmt, stream)
+        _write_text(report, fmt, stream, progress)
         return
     with open(path, "w", encoding="utf-8", newline="") as stream:  # type: ignore[arg-type]
-        _write_text(report, fmt, stream)
+        _write_text(report, fmt, stream, progress)
 
 
-def _write_text(report: dict[str, Any], fmt: str, stream: IO[str]) -> None:
+def _write_text(report: dict[str, Any], fmt: str, stream: IO[str], progress: Progress | None = None) -> None:
     if fmt == "json":
         stream.write(to_json(report))
         stream.write("\n")
     else:
-        write_csv(report, stream)
+        write_csv(report, stream, progress)
 
 
 # --- downloads from the dashboard ------------------------------------------------------

@@ -292,3 +292,23 @@ def test_downloads_refuse_bad_filters_and_iros(app, client, seeded, staff_login)
     client.get("/logout")
     staff_login("iro")
     assert client.get("/dashboard/figures/download.csv?period=year&year=2025").status_code == 403
+
+
+def test_cli_shows_progress_on_standard_error_only(app, seeded, tmp_path):  # noqa: ANN001
+    from storage.reports import build_report
+    from tests.storage.report_data import PERIOD
+    from web.exports import export_report, export_steps
+
+    result = _run(app, "--format", "docx", "-o", str(tmp_path / "r.docx"))
+    assert result.exit_code == 0
+    assert "Counting the figures" in result.stderr and "Writing the docx report" in result.stderr
+    assert result.stdout == ""
+    plain = _run(app, "--format", "json")  # a report on standard output gets no progress lines
+    assert "Writing" not in plain.stderr and json.loads(plain.stdout)["period"]["from"] == "2025-04-01"
+    with app.extensions["db"].session() as session:
+        report = build_report(session, *PERIOD)
+    for fmt in ("csv", "xlsx", "docx"):
+        steps: list[str] = []
+        export_report(report, fmt, tmp_path / f"p.{fmt}", progress=steps.append)
+        assert len(steps) == export_steps(report, fmt) and "In their own words" in steps
+    assert any(step.startswith("chart: ") for step in steps)  # the docx draws its charts as steps
