@@ -31,6 +31,24 @@ def test_labels_match_the_labelled_dev_sentences():
     assert accuracy >= 0.9
 
 
+def test_sign_beats_textblob_alone_on_the_labelled_sentences():
+    """Measure and correct: the sign of the polarity on every positive/negative labelled sentence."""
+    from textblob import TextBlob
+
+    signed = [r for r in _dev_rows() if r["sentiment"] in ("positive", "negative")]
+    assert len(signed) >= 20
+
+    def right(polarity: float, label: str) -> bool:
+        return polarity > 0 if label == "positive" else polarity < 0
+
+    ours = sum(right(sentiment(r["text"]).polarity, r["sentiment"]) for r in signed) / len(signed)
+    textblob = sum(right(TextBlob(r["text"]).sentiment.polarity, r["sentiment"]) for r in signed) / len(signed)
+    print(f"sign right on {len(signed)} labelled sentences: ours {ours:.3f}, TextBlob alone {textblob:.3f}")
+    assert ours >= 0.9 and ours > textblob
+    # TextBlob alone reads "I don't feel safe" as positive; the corrected score does not.
+    assert TextBlob("I don't feel safe").sentiment.polarity > 0 > sentiment("I don't feel safe").polarity
+
+
 @pytest.mark.parametrize("text", [
     "I don't feel safe", "I do not feel safe", "I dont feel safe", "i dont feel safe at home",
     "I don\u2019t feel safe where I live", "nobody listens to me", "no one listens", "noone listens 2 me",
