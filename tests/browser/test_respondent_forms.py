@@ -41,6 +41,26 @@ def _stored(server, invitation_id: int) -> dict[str, Answer]:  # noqa: ANN001
         return {row.question_key: row for row in rows}
 
 
+def fits_phone(page, name: str) -> None:  # noqa: ANN001
+    """At 320 px: nothing scrolls sideways and every control is a big tap target (44 px)."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 320, f"{name}: the page is {width} px wide"
+    small = page.evaluate(
+        "() => [...document.querySelectorAll('.r-option label, .r-button, .r-back, .r-link-button, textarea')]"
+        ".filter(e => e.offsetParent !== null).map(e => { const r = e.getBoundingClientRect();"
+        " return [e.textContent.trim().slice(0, 30), Math.round(r.width), Math.round(r.height)]; })"
+        ".filter(([, w, h]) => w < 44 || h < 44)")
+    assert small == [], f"{name}: tap targets smaller than 44 x 44 px: {small}"
+
+
+def check_page(page, name: str, shot: str | None = None) -> None:  # noqa: ANN001
+    """axe at WCAG 2.2 AA, the phone-width checks and (when named) a screenshot artefact."""
+    axe_check(page, name)
+    fits_phone(page, name)
+    if shot:
+        screenshot(page, shot)
+
+
 def _key_of(page) -> str:  # noqa: ANN001
     match = re.search(r"/q/([a-z0-9_]+)", page.url)
     assert match, page.url
@@ -52,7 +72,8 @@ def _answer_child_question(page, plan: dict) -> str:  # noqa: ANN001
     key = _key_of(page)
     value = plan.get(key)
     if value is None:
-        page.get_by_role("button", name="Skip this question").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Skip this question").click()
     else:
         if page.locator(f"textarea[name={key}]").count():
             page.fill(f"textarea[name={key}]", value)
@@ -61,8 +82,8 @@ def _answer_child_question(page, plan: dict) -> str:  # noqa: ANN001
                 # The input lies over its big label: a tap lands on the input itself.
                 page.locator(f"input[name={key}][value='{item}']").click()
                 assert page.locator(f"input[name={key}][value='{item}']").is_checked()
-        page.locator("button[name=action][value=next]").click()
-    page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("button[name=action][value=next]").click()
     return key
 
 
@@ -73,29 +94,30 @@ def test_child_fills_in_the_form_closes_the_page_and_carries_on(live_server, new
     page.goto(live_server(f"/f/{token}"))
     assert page.locator("h1").first.inner_text() == "Have your say before your review"
     assert "Childline" in page.inner_text("footer")
-    axe_check(page, "intro")
-    screenshot(page, "respondent-320-intro")
-    page.get_by_role("link", name="Start").click()
-    page.wait_for_load_state()
+    check_page(page, "intro", "respondent-320-intro")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Start").click()
     assert page.locator(".r-progress").inner_text().startswith("Question 1 of ")
-    axe_check(page, "question (multi)")
-    screenshot(page, "respondent-320-question-multi")
+    check_page(page, "question (multi)", "respondent-320-question-multi")
 
     # Next with nothing chosen on a required question: the error page.
-    page.locator("button[name=action][value=next]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button[name=action][value=next]").click()
     assert page.get_by_role("alert").count() == 1
     assert "Please answer this question" in page.inner_text(".r-error-summary")
-    axe_check(page, "question with an error")
-    screenshot(page, "respondent-320-error")
+    check_page(page, "question with an error", "respondent-320-error")
 
     asked = []
     for _ in range(4):
         asked.append(_answer_child_question(page, CHILD_PLAN))
     assert asked == ["talk_about", "talk_about_other", "feeling", "safe_home_score"]
     assert _key_of(page) == "enjoy_school_score"
-    axe_check(page, "question (scale)")
-    screenshot(page, "respondent-320-question-scale")
+    check_page(page, "question (scale)", "respondent-320-question-scale")
+    # The scale is a row of numbers (two rows of five on a small phone) with words at the ends.
+    boxes = [page.locator(f"label[for=f-enjoy_school_score-{n}]").bounding_box() for n in range(1, 11)]
+    assert [round(b["y"]) for b in boxes[:5]] == [round(boxes[0]["y"])] * 5
+    assert [b["x"] for b in boxes[:5]] == sorted(b["x"] for b in boxes[:5])
+    assert page.locator(".r-scale-ends").inner_text().split("\n") == ["1 = Not at all", "10 = Love it"]
     page.context.close()  # the child closes the page half way
 
     stored = _stored(live_server, invitation_id)
@@ -110,30 +132,30 @@ def test_child_fills_in_the_form_closes_the_page_and_carries_on(live_server, new
     assert "Welcome back" in page.inner_text("main")
     assert re.match(r"Question 5 of \d+", page.locator(".r-progress").inner_text())
     # Back shows what was already answered.
-    page.get_by_role("link", name="Back").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Back").click()
     assert _key_of(page) == "safe_home_score"
     assert page.locator("input[name=safe_home_score][value='8']").is_checked()
-    page.locator("button[name=action][value=next]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button[name=action][value=next]").click()
 
     seen_feelings = False
     for _ in range(40):
         if "/q/" not in page.url:
             break
         if _key_of(page) == "bullied":
-            axe_check(page, "question (yes/no)")
+            check_page(page, "question (yes/no)", "respondent-320-question-yes-no")
+        if _key_of(page) == "school_going":
+            check_page(page, "question (single)", "respondent-320-question-single")
         if page.locator(".r-feelings").count():
             seen_feelings = True
         if _key_of(page) == "family_to_see":
-            axe_check(page, "question (text)")
-            screenshot(page, "respondent-320-question-text")
+            check_page(page, "question (text)", "respondent-320-question-text")
         _answer_child_question(page, CHILD_PLAN)
     assert not seen_feelings  # feelings was answered before closing the page
     assert page.url.endswith(f"/f/{token}/thanks")
     assert page.locator("h1").inner_text() == "Thank you"
-    axe_check(page, "thanks")
-    screenshot(page, "respondent-320-thanks")
+    check_page(page, "thanks", "respondent-320-thanks")
     assert page.external_requests == []
 
     stored = _stored(live_server, invitation_id)
@@ -150,28 +172,29 @@ def test_child_fills_in_the_form_closes_the_page_and_carries_on(live_server, new
 
     page.goto(live_server(f"/f/{token}"))  # the link again: already sent
     assert "already sent" in page.locator("h1").inner_text()
-    axe_check(page, "already sent")
+    check_page(page, "already sent", "respondent-320-already-sent")
 
 
 def test_safeguarding_reply_page(live_server, phone_page):
     invitation_id, token = make_invitation(live_server.db, "child_before", "child", age=14)
     phone_page.goto(live_server(f"/f/{token}/q/talk_about"))
     phone_page.locator("#f-talk_about-2").click()
-    phone_page.locator("button[name=action][value=next]").click()
-    phone_page.wait_for_load_state()
+    with phone_page.expect_navigation():
+        phone_page.locator("button[name=action][value=next]").click()
     assert phone_page.locator(".r-feelings").count() == 1
-    axe_check(phone_page, "question (feelings)")
-    screenshot(phone_page, "respondent-320-question-feelings")
+    check_page(phone_page, "question (feelings)", "respondent-320-question-feelings")
+    # Feelings are emoji buttons: an emoji and a word on each.
+    assert phone_page.locator(".r-feelings .r-emoji").count() == 6
+    assert phone_page.locator("label[for=f-feeling-4]").inner_text().split() == ["\U0001F628", "Scared"]
     phone_page.locator("input[name=feeling][value=scared]").click()
-    phone_page.locator("button[name=action][value=next]").click()
-    phone_page.wait_for_load_state()
+    with phone_page.expect_navigation():
+        phone_page.locator("button[name=action][value=next]").click()
     assert phone_page.url.endswith(f"/f/{token}/help")
     text = phone_page.inner_text("main")
     assert "0800 1111" in text and "999" in text
-    axe_check(phone_page, "safeguarding reply")
-    screenshot(phone_page, "respondent-320-safeguarding")
-    phone_page.get_by_role("link", name="Carry on").click()
-    phone_page.wait_for_load_state()
+    check_page(phone_page, "safeguarding reply", "respondent-320-safeguarding")
+    with phone_page.expect_navigation():
+        phone_page.get_by_role("link", name="Carry on").click()
     assert _key_of(phone_page) == "safe_home_score"
     with live_server.db.session() as session:
         assert session.scalars(select(Alert.question_key)).all() == ["feeling"]
@@ -180,25 +203,23 @@ def test_safeguarding_reply_page(live_server, phone_page):
 def test_carer_fills_in_the_one_page_form(live_server, phone_page):
     invitation_id, token = make_invitation(live_server.db, "carer_before", "carer", age=9)
     phone_page.goto(live_server(f"/f/{token}"))
-    axe_check(phone_page, "adult intro")
-    phone_page.get_by_role("link", name="Start").click()
-    phone_page.wait_for_load_state()
+    check_page(phone_page, "adult intro", "respondent-320-adult-intro")
+    with phone_page.expect_navigation():
+        phone_page.get_by_role("link", name="Start").click()
     assert phone_page.url.endswith(f"/f/{token}/form")
-    axe_check(phone_page, "adult one-page form")
-    screenshot(phone_page, "respondent-320-adult-form")
+    check_page(phone_page, "adult one-page form", "respondent-320-adult-form")
     # Send with the required questions empty: errors, the rest is kept.
     phone_page.locator("input[name=health_checks_done][value=yes]").click()
-    phone_page.get_by_role("button", name="Send my answers").click()
-    phone_page.wait_for_load_state()
+    with phone_page.expect_navigation():
+        phone_page.get_by_role("button", name="Send my answers").click()
     assert phone_page.locator(".r-error-summary li").count() == 2
     assert phone_page.locator("input[name=health_checks_done][value=yes]").is_checked()
-    axe_check(phone_page, "adult form with errors")
-    screenshot(phone_page, "respondent-320-adult-error")
+    check_page(phone_page, "adult form with errors", "respondent-320-adult-error")
     phone_page.locator("input[name=home_score][value='7']").click()
     phone_page.fill("textarea[name=going_well]", "Settled well, doing homework every night.")
     phone_page.locator("input[name=support_enough][value=no]").click()
-    phone_page.get_by_role("button", name="Send my answers").click()
-    phone_page.wait_for_load_state()
+    with phone_page.expect_navigation():
+        phone_page.get_by_role("button", name="Send my answers").click()
     assert phone_page.url.endswith(f"/f/{token}/thanks")
     assert phone_page.external_requests == []
     stored = _stored(live_server, invitation_id)
@@ -216,13 +237,11 @@ def test_closed_and_unknown_links_are_kind_pages(live_server, phone_page):
     response = phone_page.goto(live_server(f"/f/{token}"))
     assert response.status == 410
     assert "closed" in phone_page.locator("h1").inner_text()
-    axe_check(phone_page, "expired")
-    screenshot(phone_page, "respondent-320-expired")
+    check_page(phone_page, "expired", "respondent-320-expired")
     response = phone_page.goto(live_server("/f/NoSuchTokenAtAll0123456789abcdef"))
     assert response.status == 404
     assert "could not find" in phone_page.locator("h1").inner_text()
-    axe_check(phone_page, "not found")
-    screenshot(phone_page, "respondent-320-not-found")
+    check_page(phone_page, "not found", "respondent-320-not-found")
     assert phone_page.external_requests == []
 
 
@@ -256,9 +275,237 @@ def test_paper_letter_and_keying_screen(live_server, page):
     page.locator("input[name=feel_safe][value=yes]").check()
     axe_check(page, "paper keying screen")
     screenshot(page, "paper-key-in")
-    page.get_by_role("button", name="Save the paper answers").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the paper answers").click()
     assert "counts as received" in page.inner_text("main")
     stored = _stored(live_server, invitation_id)
     assert {k: (r.value, r.channel) for k, r in stored.items()} == {"talk_about": ("school", "paper"),
                                                                    "feel_safe": ("yes", "paper")}
+
+
+def _page_without_javascript(browser):  # noqa: ANN001, ANN202
+    """A phone-sized page with JavaScript switched off, refusing requests that leave 127.0.0.1."""
+    from urllib.parse import urlsplit
+
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="en-GB",
+                                  java_script_enabled=False, service_workers="block")
+    external: list[str] = []
+
+    def guard(route) -> None:  # noqa: ANN001
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page, external
+
+
+def test_both_forms_work_with_javascript_switched_off(live_server, browser):
+    context, page, external = _page_without_javascript(browser)
+    try:
+        # Proof that scripts really do not run in this page.
+        page.route(live_server("/__probe"), lambda route: route.fulfill(
+            content_type="text/html", body="<title>before</title><script>document.title = 'ran'</script>"))
+        page.goto(live_server("/__probe"))
+        assert page.title() == "before"
+
+        child_id, child = make_invitation(live_server.db, "child_before", "child", age=11)
+        page.goto(live_server(f"/f/{child}"))
+        with page.expect_navigation():
+            page.get_by_role("link", name="Start").click()
+        with page.expect_navigation():  # nothing chosen: the server says so
+            page.locator("button[name=action][value=next]").click()
+        assert "Please answer this question" in page.inner_text(".r-error-summary")
+        page.locator("input[name=talk_about][value=home]").click()
+        page.locator("input[name=talk_about][value=friends_hobbies]").click()
+        with page.expect_navigation():
+            page.locator("button[name=action][value=next]").click()
+        assert _key_of(page) == "feeling"
+        page.locator("input[name=feeling][value=happy]").click()
+        with page.expect_navigation():
+            page.locator("button[name=action][value=next]").click()
+        page.locator("input[name=safe_home_score][value='10']").click()
+        with page.expect_navigation():
+            page.locator("button[name=action][value=next]").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Skip this question").click()
+        assert _key_of(page) == "see_family_score"
+        with page.expect_navigation():
+            page.get_by_role("link", name="Back").click()
+        assert _key_of(page) == "enjoy_school_score"
+        stored = _stored(live_server, child_id)
+        assert {k: (r.value, r.skipped) for k, r in stored.items()} == {
+            "talk_about": ("home;friends_hobbies", False), "feeling": ("happy", False),
+            "safe_home_score": ("10", False), "enjoy_school_score": (None, True)}
+
+        carer_id, carer = make_invitation(live_server.db, "carer_before", "carer", age=9)
+        page.goto(live_server(f"/f/{carer}"))
+        with page.expect_navigation():
+            page.get_by_role("link", name="Start").click()
+        page.locator("input[name=home_score][value='6']").click()
+        page.fill("textarea[name=going_well]", "Football on Saturdays.")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save and finish later").click()
+        assert page.locator("h1").inner_text() == "Your answers are saved"
+        page.goto(live_server(f"/f/{carer}"))  # the same link carries on
+        assert page.locator("input[name=home_score][value='6']").is_checked()
+        page.locator("input[name=delegated_authority][value=not_sure]").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Send my answers").click()
+        assert page.url.endswith(f"/f/{carer}/thanks")
+        stored = _stored(live_server, carer_id)
+        assert stored["home_score"].value_num == 6 and stored["delegated_authority"].value == "not_sure"
+        assert stored["going_well"].free_text == "Football on Saturdays."
+        assert external == []
+    finally:
+        context.close()
+
+
+def test_a_carer_saves_closes_the_page_and_finishes_later(live_server, new_page):
+    invitation_id, token = make_invitation(live_server.db, "carer_before", "carer", age=9)
+    page = new_page(phone=True)
+    page.goto(live_server(f"/f/{token}"))
+    with page.expect_navigation():
+        page.get_by_role("link", name="Start").click()
+    page.locator("input[name=home_score][value='8']").click()
+    page.locator("input[name=contact_going][value=mixed]").click()
+    page.fill("textarea[name=worries]", "Sleep has been poor since the move.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and finish later").click()
+    assert page.url.endswith(f"/f/{token}/saved")
+    check_page(page, "saved for later", "respondent-320-saved")
+    page.context.close()
+
+    stored = _stored(live_server, invitation_id)
+    assert stored["home_score"].value_num == 8 and stored["contact_going"].value == "mixed"
+    with live_server.db.session() as session:
+        assert session.get(Invitation, invitation_id).status != "completed"
+
+    page = new_page(phone=True)
+    page.goto(live_server(f"/f/{token}"))
+    assert page.url.endswith(f"/f/{token}/form?resumed=1")
+    assert "Welcome back" in page.inner_text("main")
+    assert page.locator("input[name=home_score][value='8']").is_checked()
+    assert page.locator("input[name=contact_going][value=mixed]").is_checked()
+    assert page.input_value("textarea[name=worries]") == "Sleep has been poor since the move."
+    check_page(page, "adult form, resumed", "respondent-320-adult-resumed")
+    page.fill("textarea[name=worries]", "")  # taken back
+    page.fill("textarea[name=going_well]", "Made a friend at school.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my answers").click()
+    assert page.url.endswith(f"/f/{token}/thanks")
+    check_page(page, "adult thanks", "respondent-320-adult-thanks")
+    assert page.external_requests == []
+    stored = _stored(live_server, invitation_id)
+    assert set(stored) == {"home_score", "contact_going", "going_well"}
+    assert stored["going_well"].free_text == "Made a friend at school."
+    with live_server.db.session() as session:
+        invitation = session.get(Invitation, invitation_id)
+        assert invitation.status == "completed" and invitation.received is True
+
+
+def test_a_child_switches_the_form_to_welsh(live_server, phone_page):
+    invitation_id, token = make_invitation(live_server.db, "child_before", "child", age=11)
+    phone_page.goto(live_server(f"/f/{token}"))
+    with phone_page.expect_navigation():
+        phone_page.get_by_role("button", name="Cymraeg").click()
+    assert phone_page.locator("html").get_attribute("lang") == "cy"
+    assert phone_page.locator("h1").inner_text() == "Dweud dy ddweud cyn dy adolygiad"
+    assert "Pwy sy'n darllen eich atebion" in phone_page.inner_text("main")
+    check_page(phone_page, "Welsh intro", "respondent-320-welsh-intro")
+    with phone_page.expect_navigation():
+        phone_page.get_by_role("link", name="Dechrau").click()
+    assert phone_page.locator(".r-progress").inner_text().startswith("Cwestiwn 1 o ")
+    with phone_page.expect_navigation():
+        phone_page.get_by_role("button", name="Nesaf").click()
+    assert "Mae problem" in phone_page.inner_text(".r-error-summary")
+    check_page(phone_page, "Welsh question with an error", "respondent-320-welsh-error")
+    phone_page.locator("input[name=talk_about][value=school]").click()
+    with phone_page.expect_navigation():
+        phone_page.get_by_role("button", name="Nesaf").click()
+    assert _key_of(phone_page) == "feeling"
+    labels = phone_page.locator(".r-feelings label").all_inner_texts()
+    assert [label.split()[-1] for label in labels] == ["Hapus", "Trist", "Dig", "Ofnus", "drysu", "poeni"]
+    check_page(phone_page, "Welsh feelings", "respondent-320-welsh-feelings")
+    # Back to English on the same screen.
+    with phone_page.expect_navigation():
+        phone_page.get_by_role("button", name="English").click()
+    assert _key_of(phone_page) == "feeling"
+    assert phone_page.locator("html").get_attribute("lang") == "en"
+    assert "How are you feeling" in phone_page.locator("h1").inner_text()
+    assert phone_page.external_requests == []
+    assert _stored(live_server, invitation_id)["talk_about"].value == "school"
+
+
+def test_token_guessing_gets_a_kind_wait_page(live_server, phone_page):
+    live_server.app.config["FORM_TOKEN_GUESS_LIMIT"] = 2
+    _, token = make_invitation(live_server.db, "child_before", "child")
+    for n in range(2):
+        assert phone_page.goto(live_server(f"/f/Guess{n:020d}")).status == 404
+    response = phone_page.goto(live_server(f"/f/{token}"))
+    assert response.status == 429
+    assert phone_page.locator("h1").inner_text() == "Please wait a few minutes"
+    check_page(phone_page, "rate limited", "respondent-320-rate-limited")
+    assert phone_page.external_requests == []
+
+
+def test_half_in_the_browser_half_by_sms_ends_complete_with_each_answer_once(live_server, new_page, twilio_fake):
+    """The child answers three questions on the web page, closes it and texts the rest."""
+    import requests
+
+    from bot.channels import close_all
+    from tests.fakes.twilio_fake import inbound_sms_form, new_sid, sign
+
+    phone = "+447400900900"
+    hys = live_server.app.config["HYS"]
+    hys.TWILIO_ACCOUNT_SID, hys.TWILIO_AUTH_TOKEN = twilio_fake.account_sid, twilio_fake.auth_token
+    hys.TWILIO_MESSAGING_SERVICE_SID, hys.TWILIO_API_BASE_URL = new_sid("MG"), twilio_fake.api_base_url
+    invitation_id, token = make_invitation(live_server.db, "child_before", "child", age=11, channel="sms",
+                                           contact=phone)
+    page = new_page(phone=True)
+    page.goto(live_server(f"/f/{token}"))
+    with page.expect_navigation():
+        page.get_by_role("link", name="Start").click()
+    for _ in range(3):
+        _answer_child_question(page, {"talk_about": ["family"], "feeling": ["confused"], "safe_home_score": "7"})
+    page.context.close()
+
+    replies = {"scale": "8", "single": "1", "multi": "1", "text": "SKIP"}
+    texted: list[str] = []
+    try:
+        for _ in range(30):
+            with live_server.db.session() as session:
+                current = (session.get(Invitation, invitation_id).state or {}).get("current")
+            if current is None:
+                break
+            texted.append(current)
+            from surveys.forms import get_form
+            question = next(q for q in get_form("child_before").questions if q.key == current)
+            body = {"bullied": "no"}.get(current) or replies.get(question.type, "yes")
+            form = inbound_sms_form(phone, body)
+            url = live_server("/webhooks/twilio/sms")
+            response = requests.post(url, data=form, timeout=30,
+                                     headers={"X-Twilio-Signature": sign(twilio_fake.auth_token, url, form)})
+            assert response.status_code == 200, response.text
+        from bot.sender import background
+        background.drain()
+    finally:
+        close_all()
+    assert texted[0] == "enjoy_school_score" and texted[-1] == "feel_safe"
+    assert twilio_fake.sent(phone)  # the next questions went back by text
+
+    stored = _stored(live_server, invitation_id)
+    with live_server.db.session() as session:
+        rows = session.scalars(select(Answer).where(Answer.invitation_id == invitation_id)).all()
+        invitation = session.get(Invitation, invitation_id)
+        assert invitation.status == "completed" and invitation.received is True
+    assert len(rows) == len(stored)  # one row per question: nothing stored twice
+    assert {k for k, r in stored.items() if r.channel == "web"} == {"talk_about", "feeling", "safe_home_score"}
+    assert {k for k, r in stored.items() if r.channel == "sms"} == set(texted)
+    assert stored["feeling"].value == "confused" and stored["feel_safe"].value == "yes"
+    page = new_page(phone=True)
+    assert page.goto(live_server(f"/f/{token}")).status == 410  # the link knows it was sent
