@@ -8,6 +8,7 @@ small-numbers threshold is held back unless a manager overrides that with a reas
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -47,15 +48,27 @@ def _quote_questions() -> set[tuple[str, str]]:
 
 
 def known_names(session: Session, review: Review) -> list[str]:
-    """Names on the record that must never appear in a quote (the IRO's, from the account)."""
+    """Names on the record that must never appear in a quote: the IRO's (account and email) and
+    the carers' and parents' as their email addresses give them (the record holds no child's name)."""
     names: list[str] = []
     iro = session.get(Staff, review.iro_id) if review.iro_id else None
     if iro is not None and iro.display_name:
         names.extend(part for part in iro.display_name.split() if len(part) > 1)
         names.append(iro.display_name)
-    local = (review.iro_email or "").split("@")[0]
-    names.extend(part.capitalize() for part in local.replace("_", ".").split(".") if len(part) > 1)
+    emails = [review.iro_email or ""]
+    # Carers' and parents' names, as far as the record has them: their email addresses.
+    emails.extend(session.scalars(select(Invitation.contact).where(Invitation.review_id == review.id,
+                                                                  Invitation.contact.like("%@%"))))
+    for email in emails:
+        local = email.split("@")[0]
+        names.extend(part.capitalize() for part in re.split(r"[._\-+]", local)
+                     if len(part) > 2 and part.isalpha() and part.lower() not in _MAILBOX_WORDS)
     return names
+
+
+# Parts of an email address that are not anyone's name ("info@", "foster.team@").
+_MAILBOX_WORDS = {"info", "admin", "team", "office", "mail", "contact", "foster", "fostering", "care", "home",
+                  "council", "school", "enquiries", "reception", "the", "and"}
 
 
 def refresh_candidates(session: Session, *, limit: int = 5000) -> int:

@@ -155,3 +155,24 @@ def test_you_said_we_did_reaches_each_child_through_the_real_providers(db, chann
         report = build_report(session, *YEAR)
     # The annual report counts how many children got one.
     assert report["you_said_we_did"] == {"count": 3}
+
+
+def test_names_from_the_record_are_redacted(db):
+    from storage.quotes import known_names
+    from tests.storage.helpers import make_invitation as invite
+
+    with db.session() as session:
+        iro = add_staff(session, "priya.venkataraman@council.example", "iro", None, display_name="Priya Venkataraman")
+        review, _ = _answer_text(session, "N1", "fine", iro_id=iro.id)
+        review.iro_email = "priya.venkataraman@council.example"
+        invite(session, review, "carer", contact="marigold.featherstone@example.org")
+        invite(session, review, "parent", contact="info@example.org")
+        names = known_names(session, review)
+        assert {"Priya", "Venkataraman", "Marigold", "Featherstone"} <= set(names) and "Info" not in names
+        manager = add_staff(session, "boss@council.example", "manager", None)
+        assert refresh_candidates(session) == 1
+        quote = session.scalar(select(Quote))
+        decide(session, quote, manager, "approved",
+               edited_text="venkataraman and featherstone both help me, thanks to the info desk")
+        assert "venkataraman" not in quote.edited_text.lower() and "featherstone" not in quote.edited_text.lower()
+        assert "both help me" in quote.edited_text and "info desk" in quote.edited_text
