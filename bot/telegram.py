@@ -222,42 +222,57 @@ class TelegramChannel(Channel):
 
     @staticmethod
     def parse(update: Mapping[str, Any]) -> InboundMessage | None:
-        """The inbound message in an update; None for updates we do not act on."""
-        if not isinstance(update, Mapping) or not isinstance(update.get("update_id"), int):
+        """The inbound message in an update; None for updates we do not act on.
+
+        Raises :class:`BadInbound` for a body that is not an update at all (no integer
+        ``update_id``, or parts of the wrong type), so forged or garbled requests get a 400.
+        """
+        if not isinstance(update, Mapping) or type(update.get("update_id")) is not int:
             raise BadInbound("update_id is required")
         provider_id = str(update["update_id"])
         query = update.get("callback_query")
-        if isinstance(query, Mapping):
-            message = query.get("message") or {}
-            chat = (message.get("chat") or {}).get("id") or (query.get("from") or {}).get("id")
+        if query is not None:
+            query = _mapping(query, "callback_query")
+            message = _mapping(query.get("message"), "callback_query.message")
+            chat = _chat_id(_mapping(message.get("chat"), "chat").get("id")
+                            or _mapping(query.get("from"), "from").get("id"))
             if chat is None:
                 raise BadInbound("callback_query without a chat")
-            parsed = parse_callback_data(str(query.get("data") or ""))
-            return InboundMessage(channel="telegram", provider_id=provider_id, sender=str(chat),
-                                  callback=parsed, callback_id=str(query.get("id") or "") or None,
-                                  meta={"message_id": message.get("message_id")})
+            data = query.get("data")
+            parsed = parse_callback_data(data) if isinstance(data, str) else None
+            message_id = message.get("message_id")
+            return InboundMessage(channel="telegram", provider_id=provider_id, sender=chat,
+                                  callback=parsed, callback_id=str(query.get("id") or "")[:64] or None,
+                                  meta={"message_id": message_id if type(message_id) is int else None})
         member = update.get("my_chat_member")
-        if isinstance(member, Mapping):
+        if member is not None:
             # The user blocked (or unblocked) the bot: no message to answer, but an opt-out to record.
-            chat = (member.get("chat") or {}).get("id")
-            status = (member.get("new_chat_member") or {}).get("status")
-            if chat is None or (member.get("chat") or {}).get("type") != "private":
+            member = _mapping(member, "my_chat_member")
+            chat_part = _mapping(member.get("chat"), "chat")
+            chat = _chat_id(chat_part.get("id"))
+            status = _mapping(member.get("new_chat_member"), "new_chat_member").get("status")
+            if chat is None or chat_part.get("type") != "private":
                 return None
-            return InboundMessage(channel="telegram", provider_id=provider_id, sender=str(chat),
-                                  meta={"member_status": status})
+            return InboundMessage(channel="telegram", provider_id=provider_id, sender=chat,
+                                  meta={"member_status": status if isinstance(status, str) else None})
         message = update.get("message")
-        if not isinstance(message, Mapping):
+        if message is None:
             return None  # edited messages and the like: nothing to answer
-        chat = message.get("chat") or {}
-        if chat.get("type", "private") != "private" or chat.get("id") is None:
+        message = _mapping(message, "message")
+        chat_part = _mapping(message.get("chat"), "chat")
+        chat = _chat_id(chat_part.get("id"))
+        if chat_part.get("type", "private") != "private" or chat is None:
             return None
-        text = str(message.get("text") or "")
+        text = message.get("text")
+        if text is not None and not isinstance(text, str):
+            raise BadInbound("message.text must be a string")
+        text = (text or "").replace("\x00", "")
         start_token = None
         if text.split(maxsplit=1)[:1] in (["/start"], [f"/start@{_bot_name(text)}"]):
             parts = text.split(maxsplit=1)
             start_token = parts[1].strip()[:64] if len(parts) > 1 else None
             text = ""
-        return InboundMessage(channel="telegram", provider_id=provider_id, sender=str(chat["id"]), text=text,
+        return InboundMessage(channel="telegram", provider_id=provider_id, sender=chat, text=text,
                               start_token=start_token or None)
 
     def answer_callback(self, callback_id: str) -> bool:
@@ -314,6 +329,24 @@ class TelegramChannel(Channel):
                 run(bot.shutdown(), timeout=5)
             except Exception:  # noqa: BLE001 - closing is best effort
                 pass
+
+
+def _mapping(value: Any, name: str) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, {} when absent; BadInbound for anything else."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise BadInbound(f"{name} must be an object")
+    return value
+
+
+def _chat_id(value: Any) -> str | None:
+    """A chat id as Telegram sends it (an integer), as text; BadInbound for another type."""
+    if value is None:
+        return None
+    if type(value) is not int:
+        raise BadInbound("chat ids are integers")
+    return str(value)
 
 
 def _bot_name(text: str) -> str:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
 
 import click
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 from flask.cli import with_appcontext
 from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.base import BadInbound, InboundMessage
 from bot.channels import get_channel
@@ -30,6 +32,10 @@ from storage.upsert import insert_ignore
 log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+# Twilio posts at most 1,600 characters of SMS plus a few dozen fields; a Telegram update
+# is a few kilobytes. Anything far larger is not a provider's request.
+MAX_WEBHOOK_BYTES = 64 * 1024
 
 
 def _config() -> Any:
@@ -51,6 +57,36 @@ def _public_url() -> str:
 def _twilio_verified() -> bool:
     return TwilioSMS.verify(_config().TWILIO_AUTH_TOKEN, _public_url(), request.form,
                             request.headers.get("X-Twilio-Signature"))
+
+
+@bp.before_request
+def _readable_body() -> Any:
+    """Refuse oversized bodies (413) and bodies that are not UTF-8 (400) before anything is read."""
+    request.max_content_length = MAX_WEBHOOK_BYTES
+    if request.content_length is not None and request.content_length > MAX_WEBHOOK_BYTES:
+        return _error(413, "the request body is too large")
+    try:
+        # Cached, so the form / JSON parsers read the same bytes afterwards.
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return _error(413, "the request body is too large")
+    if len(data) >= MAX_WEBHOOK_BYTES:  # a streamed body is cut at the limit rather than refused
+        return _error(413, "the request body is too large")
+    try:
+        text = data.decode("utf-8")
+        if request.mimetype == "application/x-www-form-urlencoded":
+            # Percent-escapes must decode to UTF-8 too (Werkzeug would quietly replace them).
+            text = " ".join(f"{k} {v}" for k, v in parse_qsl(text, keep_blank_values=True,
+                                                             encoding="utf-8", errors="strict"))
+    except UnicodeDecodeError:
+        return _error(400, "the request body is not UTF-8")
+    if "\x00" in text or (request.is_json and "\\u0000" in text):
+        return _error(400, "the request body holds a NUL character")
+    return None
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"error": {"status": status, "message": message}}), status
 
 
 def _twiml() -> Response:
