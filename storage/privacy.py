@@ -1,12 +1,19 @@
 """Children's data kept as little and as briefly as the work allows.
 
 - ``purge``: contact details (phone, email, chat id, message addresses and bodies) go
-  N days after the review; free text (answers, alert excerpts, candidate quotes) goes
-  after its own, longer period. Rows stay, so every aggregate figure is unchanged.
+  N days after the review (messages that belong to no invitation, N days after they
+  came or went); free text (answers, the copy of them in the conversation state,
+  closed alerts' excerpts, candidate quotes) goes after its own, longer period; records
+  of unknown-link guesses go after a day. Rows stay, so every aggregate figure is
+  unchanged. Safe to run as often as you like (cron): a second run finds nothing.
 - ``subject_access_export``: everything stored about one ``child_ref`` and nothing
-  about anyone else, as JSON-ready data or CSV rows.
+  about anyone else, as JSON-ready data or CSV rows: their reviews and everything
+  hanging off them, messages from or to their addresses that matched no invitation
+  (only when no other child's invitation uses that address), opt-outs of their
+  addresses, and the audit log of who saw or did what with their records.
 - ``erase_child``: remove everything stored about one ``child_ref`` (opt-outs stay,
-  so an address that said STOP is never messaged again).
+  so an address that said STOP is never messaged again; the audit log is append-only
+  and holds ids and counts, never the child's words).
 
 Each run is written to the audit log with counts, never with the data itself.
 """
@@ -15,20 +22,23 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.audit import record
 from storage.models import (
     Alert,
     Answer,
+    AuditEvent,
     InboundMessage,
     Invitation,
     InvitationEvent,
+    LoginAttempt,
     OptOut,
     OutboxMessage,
     Quote,
@@ -39,6 +49,8 @@ from storage.models import (
 
 # Outbox rows still waiting to go keep their address: purging them would lose a message.
 _UNSENT = ("queued", "sending")
+# Rate limits (unknown-link guesses, web.respondent) count over 15 minutes; a day is plenty.
+RATE_LIMIT_RETENTION = timedelta(days=1)
 
 
 @dataclass
@@ -75,6 +87,7 @@ def purge(session: Session, *, contact_days: int, free_text_days: int, now: date
                          free_text_cutoff=today - timedelta(days=free_text_days))
     contact_invitations = _invitation_ids_before(result.contact_cutoff)
     text_invitations = _invitation_ids_before(result.free_text_cutoff)
+    contact_moment = datetime.combine(result.contact_cutoff, time(0), tzinfo=UTC)
 
     steps: list[tuple[str, Any, Any, dict[str, Any] | None]] = [
         ("invitation contacts", Invitation,
@@ -97,6 +110,19 @@ def purge(session: Session, *, contact_days: int, free_text_days: int, now: date
          {"excerpt": None}),
         ("candidate quotes", Quote,
          (Quote.invitation_id.in_(text_invitations), Quote.status != "approved"), None),
+        # Messages no invitation claimed (unknown numbers, strays after a form closed,
+        # notices to staff) have no review date: their clock starts when they came or went.
+        ("unmatched inbound messages", InboundMessage,
+         (InboundMessage.invitation_id.is_(None), InboundMessage.received_at < contact_moment,
+          (InboundMessage.sender.is_not(None)) | (InboundMessage.body.is_not(None))),
+         {"sender": None, "body": None}),
+        ("unlinked outbox messages", OutboxMessage,
+         (OutboxMessage.invitation_id.is_(None), OutboxMessage.status.not_in(_UNSENT),
+          OutboxMessage.created_at < contact_moment,
+          (OutboxMessage.to.is_not(None)) | (OutboxMessage.body.is_not(None))),
+         {"to": None, "body": None}),
+        # Rate-limit records hold an IP address; they count over minutes, not days.
+        ("rate-limit records", LoginAttempt, (LoginAttempt.at < now - RATE_LIMIT_RETENTION,), None),
     ]
     for name, model, conditions, values in steps:
         if dry_run:
@@ -106,16 +132,47 @@ def purge(session: Session, *, contact_days: int, free_text_days: int, now: date
         else:
             count = session.execute(update(model).where(*conditions).values(**values)).rowcount or 0
         result.counts[name] = int(count)
+    result.counts["free text in conversation state"] = _purge_state_text(session, text_invitations, dry_run)
     if not dry_run:
         record(session, staff_id, "purge", None, None, **result.counts)
     return result
+
+
+def _purge_state_text(session: Session, invitation_ids: Any, dry_run: bool) -> int:
+    """Drop free-text answers from the conversation state (the engine keeps a copy there)."""
+    from surveys.forms import get_form
+
+    text_keys: dict[str, set[str] | None] = {}
+    count = 0
+    rows = session.execute(select(Invitation.id, Invitation.form_id, Invitation.state)
+                           .where(Invitation.id.in_(invitation_ids), Invitation.state.is_not(None))).all()
+    for invitation_id, form_id, state in rows:
+        answers = state.get("answers") if isinstance(state, dict) else None
+        if not answers:
+            continue
+        if form_id not in text_keys:
+            try:
+                text_keys[form_id] = {q.key for q in get_form(form_id).questions if q.type == "text"}
+            except KeyError:
+                text_keys[form_id] = None  # a form no longer shipped: keep no answers at all
+        keys = text_keys[form_id]
+        # Other answers are option keys and numbers, never the respondent's own words.
+        kept = {} if keys is None else {k: v for k, v in answers.items() if k not in keys}
+        if kept == answers:
+            continue
+        count += 1
+        if not dry_run:
+            session.execute(update(Invitation).where(Invitation.id == invitation_id)
+                            .values(state={**state, "answers": kept})
+                            .execution_options(synchronize_session=False))
+    return count
 
 
 # --- subject access -------------------------------------------------------------------
 
 _EXPORTED: dict[str, tuple[type, tuple[str, ...]]] = {
     "reviews": (Review, ()),
-    "invitations": (Invitation, ("state",)),
+    "invitations": (Invitation, ()),
     "invitation_events": (InvitationEvent, ()),
     "answers": (Answer, ()),
     "inbound_messages": (InboundMessage, ()),
@@ -124,6 +181,7 @@ _EXPORTED: dict[str, tuple[type, tuple[str, ...]]] = {
     "quotes": (Quote, ()),
     "you_said_we_did": (YouSaidWeDid, ()),
     "opt_outs": (OptOut, ()),
+    "audit_events": (AuditEvent, ()),
 }
 
 
@@ -145,24 +203,49 @@ def _child_rows(session: Session, child_ref: str) -> dict[str, list[Any]]:
     invitation_ids = [i.id for i in invitations]
     addresses = {i.contact for i in invitations if i.contact} | {i.telegram_chat_id for i in invitations
                                                                  if i.telegram_chat_id}
+    # Messages that matched no invitation are the child's only when no other child's
+    # invitation uses the address (a foster carer's phone may serve two children).
+    shared = set()
+    if addresses:
+        for contact, chat in session.execute(
+                select(Invitation.contact, Invitation.telegram_chat_id).join(Review)
+                .where(Review.child_ref != child_ref,
+                       or_(Invitation.contact.in_(addresses), Invitation.telegram_chat_id.in_(addresses)))):
+            shared |= {contact, chat}
+    exclusive = sorted(addresses - shared)
 
     def of(model: Any, column: Any) -> list[Any]:
         return list(session.scalars(select(model).where(column.in_(invitation_ids)).order_by(model.id)))
 
+    alerts = list(session.scalars(select(Alert).where(Alert.review_id.in_(review_ids)).order_by(Alert.id)))
+    quotes = of(Quote, Quote.invitation_id)
+    about = [("child", [child_ref]), ("review", review_ids), ("invitation", invitation_ids),
+             ("alert", [a.id for a in alerts]), ("quote", [q.id for q in quotes])]
+    audit = list(session.scalars(select(AuditEvent).where(or_(*(
+        and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_([str(i) for i in ids]))
+        for kind, ids in about if ids))).order_by(AuditEvent.id)))
     return {
         "reviews": list(reviews),
         "invitations": list(invitations),
         "invitation_events": of(InvitationEvent, InvitationEvent.invitation_id),
         "answers": of(Answer, Answer.invitation_id),
-        "inbound_messages": of(InboundMessage, InboundMessage.invitation_id),
-        "outbox_messages": of(OutboxMessage, OutboxMessage.invitation_id),
-        "alerts": list(session.scalars(select(Alert).where(Alert.review_id.in_(review_ids)).order_by(Alert.id))),
-        "quotes": of(Quote, Quote.invitation_id),
+        "inbound_messages": list(session.scalars(select(InboundMessage).where(or_(
+            InboundMessage.invitation_id.in_(invitation_ids),
+            and_(InboundMessage.invitation_id.is_(None), InboundMessage.sender.in_(exclusive)))
+        ).order_by(InboundMessage.id))),
+        "outbox_messages": list(session.scalars(select(OutboxMessage).where(or_(
+            OutboxMessage.invitation_id.in_(invitation_ids),
+            and_(OutboxMessage.invitation_id.is_(None), OutboxMessage.to.in_(exclusive)))
+        ).order_by(OutboxMessage.id))),
+        "alerts": alerts,
+        "quotes": quotes,
         "you_said_we_did": list(session.scalars(
             select(YouSaidWeDid).where(YouSaidWeDid.review_id.in_(review_ids)).order_by(YouSaidWeDid.id))),
         # An opt-out belongs to an address; it is the child's only if the address is theirs.
         "opt_outs": list(session.scalars(select(OptOut).where(OptOut.address.in_(addresses)).order_by(OptOut.id)))
         if addresses else [],
+        # Who saw or did what with the child's records (append-only: exported, never erased).
+        "audit_events": audit,
     }
 
 
@@ -184,6 +267,8 @@ def export_as_csv(export: dict[str, Any]) -> str:
     for table, rows in export["tables"].items():
         for row in rows:
             for column, value in row.items():
+                if isinstance(value, dict | list):
+                    value = json.dumps(value, ensure_ascii=False, sort_keys=True)
                 writer.writerow([table, row.get("id"), column, "" if value is None else value])
     return buffer.getvalue()
 
@@ -191,6 +276,7 @@ def export_as_csv(export: dict[str, Any]) -> str:
 def erase_child(session: Session, child_ref: str, *, staff_id: int | None = None) -> dict[str, int]:
     """Delete everything stored about one child; the audit log keeps only the counts."""
     rows = _child_rows(session, child_ref)
+    rows.pop("audit_events")  # append-only: ids and counts, never the child's words
     counts = {name: len(objs) for name, objs in rows.items()}
     # Children first where foreign keys would only null the link and leave the data behind.
     # Opt-outs stay: they are the record that an address must not be messaged again.
