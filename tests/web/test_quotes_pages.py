@@ -60,6 +60,8 @@ def test_iro_cannot_open_quotes_and_only_writes_to_own_children(app, client, sta
     theirs = _review_with_comment(app, "W4", "hello", iro_id=other)
     assert client.get("/dashboard/quotes").status_code == 403
     assert client.get(f"/dashboard/reviews/{theirs}/you-said-we-did").status_code == 404
+    review_page = client.get(f"/dashboard/reviews/{own}").get_data(as_text=True)
+    assert f'href="/dashboard/reviews/{own}/you-said-we-did"' in review_page  # reached from the review page
     page = client.get(f"/dashboard/reviews/{own}/you-said-we-did")
     assert page.status_code == 200
     token = csrf_token_from(page.get_data(as_text=True))
