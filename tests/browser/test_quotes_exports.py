@@ -112,3 +112,36 @@ def test_manager_approves_a_quote_and_downloads_each_export(live_server, year, p
     assert "\u201cI want to see my nan every week please\u201d (11)" in texts["docx"]
     assert "Contact with family" in texts["docx"]
     assert page.external_requests == []
+
+
+def test_iro_sends_you_said_we_did_from_the_review_page(live_server, phone_page):  # noqa: ANN001
+    from datetime import date
+
+    from storage.models import OutboxMessage, YouSaidWeDid
+    from storage.staff import add_staff
+    from tests.storage.helpers import make_invitation, make_review
+
+    with live_server.db.session() as session:
+        iro = add_staff(session, "yswd.iro@council.example", "iro", PASSWORD)
+        review = make_review(session, "YSWD-1", iro_id=iro.id, review_date=date(2026, 1, 5))
+        make_invitation(session, review, "child", contact="+447400777001")
+        review_id = review.id
+    page = phone_page
+    login(page, live_server, "yswd.iro@council.example", PASSWORD)
+    page.goto(live_server(f"/dashboard/reviews/{review_id}"))
+    page.click("text=Tell the young person what was done about what they said")
+    page.click("button:text('Save and send')")  # empty: a clear message, nothing saved
+    assert "write what was done" in page.inner_text("main")
+    assert page.get_attribute("#message", "aria-invalid") == "true"
+    axe_check(page, "you said, we did with an error (320 px)")
+    page.fill("#message", "You asked for more time with your brother: it is now every Saturday.")
+    page.click("button:text('Save and send')")
+    main = page.inner_text("main")
+    assert "Saved." in main and "every Saturday" in main and "(queued to send)" in main
+    assert _fits_width(page)
+    axe_check(page, "you said, we did sent (320 px)")
+    screenshot(page, "you-said-we-did-320")
+    with live_server.db.session() as session:
+        [message] = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "you_said_we_did")).all()
+        assert message.to == "+447400777001" and "every Saturday" in message.body
+        assert session.scalar(select(YouSaidWeDid.review_id)) == review_id
