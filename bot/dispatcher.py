@@ -40,6 +40,7 @@ SMS_OPT_OUT = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "qui
 SMS_OPT_IN = frozenset({"start", "unstop"})
 SMS_OPT_IN_IF_OUT = frozenset({"yes"})
 SMS_HELP = frozenset({"help", "info"})
+SMS_PRIVACY = frozenset({"privacy"})
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,19 @@ class Dispatched:
     recorded: list[str] = field(default_factory=list)
     alerts: int = 0
     complete: bool = False
-    outcome: str = ""  # answered | started | opted_out | opted_in | help | unmatched | closed | duplicate
+    outcome: str = ""  # answered | started | opted_out | opted_in | help | privacy | unmatched | closed | duplicate
 
 
 def _normalise_keyword(text: str) -> str:
     return "".join(ch for ch in text.strip().lower() if ch.isalnum())
+
+
+def _command(message: Inbound) -> str:
+    """A Telegram-style command ("/privacy", "/help@SomeBot") as a keyword, else ""."""
+    text = (message.text or "").strip().lower()
+    if message.channel == "sms" or not text.startswith("/") or len(text.split()) != 1:
+        return ""
+    return text[1:].split("@", 1)[0]
 
 
 def find_invitation(session: Session, message: Inbound) -> Invitation | None:
@@ -163,9 +172,16 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         opt_in_address(session, "telegram", message.sender, now=now)
     if keyword in SMS_OPT_IN:
         keyword = "help"  # START from a number that never opted out: say what this is
-    if keyword in SMS_HELP:
+    command = _command(message)
+    if keyword in SMS_HELP or command == "help":
         result.outcome = "help"
         _queue(session, result, message, [Part(engine.text("service_help"))], None)
+        _finish(session, inbound_id, None, "processed", now)
+        return result
+    if keyword in SMS_PRIVACY or command == "privacy":
+        # Who sees the answers, in plain words; the conversation stays where it was.
+        result.outcome = "privacy"
+        _queue(session, result, message, [Part(engine.text("privacy_reply"))], None)
         _finish(session, inbound_id, None, "processed", now)
         return result
 

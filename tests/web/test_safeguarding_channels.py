@@ -254,3 +254,41 @@ def test_every_labelled_text_through_the_channels_alerts_the_iro_and_answers_the
     bodies = [m.part("text/plain") or "" for m in mails] + [t["Body"] for t in texts]
     leaked = [w for w in words if any(w.lower() in b.lower() for b in bodies)]
     assert leaked == []
+
+
+# -- the privacy notice on each channel ---------------------------------------------------------
+
+def test_privacy_keyword_on_sms_answers_with_the_notice_and_help_mentions_it(channel_app, twilio_post, twilio_fake):
+    phone = "+447400100903"
+    with channel_app.extensions["db"].session() as session:
+        invitation_id = make_invitation(session, form_id="child_after", contact=phone).id
+    twilio_post(SMS_PATH, inbound_sms_form(phone, "Hi"))
+    with channel_app.extensions["db"].session() as session:
+        current = session.get(Invitation, invitation_id).state["current"]
+    twilio_post(SMS_PATH, inbound_sms_form(phone, "Privacy?"))
+    notice = twilio_fake.sent(phone)[-1]["Body"]
+    assert notice == engine.text("privacy_reply")
+    assert "IRO" in notice and "name" in notice and "share" in notice and "delete" in notice
+    assert engine.sms_segments(notice) <= 3
+    twilio_post(SMS_PATH, inbound_sms_form(phone, "HELP"))
+    assert "PRIVACY" in twilio_fake.sent(phone)[-1]["Body"]
+    with channel_app.extensions["db"].session() as session:
+        invitation = session.get(Invitation, invitation_id)
+        assert invitation.state["current"] == current  # neither keyword was taken as an answer
+        assert session.scalars(select(Alert)).all() == []
+    twilio_post(SMS_PATH, inbound_sms_form("+447400100904", "PRIVACY"))  # unknown numbers get it too
+    assert twilio_fake.sent("+447400100904")[-1]["Body"] == notice
+
+
+def test_privacy_and_help_commands_on_telegram(channel_app, telegram_post, telegram_fake):
+    with channel_app.extensions["db"].session() as session:
+        token = make_invitation(session, form_id="child_after", channel="telegram", contact=None).token
+    chat = random_chat_id()
+    telegram_post(start_update(chat, token))
+    telegram_post(message_update(chat, "/privacy"))
+    assert _telegram_texts(telegram_fake, str(chat))[-1] == engine.text("privacy_reply")
+    telegram_post(message_update(chat, "/help@HaveYourSayTestBot"))
+    assert _telegram_texts(telegram_fake, str(chat))[-1] == engine.text("service_help")
+    # "privacy" typed in a sentence is an answer like any other, not the command.
+    telegram_post(message_update(chat, "what about my privacy"))
+    assert _telegram_texts(telegram_fake, str(chat))[-1] != engine.text("privacy_reply")
