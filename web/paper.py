@@ -36,7 +36,7 @@ from surveys import engine
 from surveys.schema import FormDefinition, Question, age_band
 from web.auth import current_staff, login_required
 from web.database import get_session
-from web.respondent import Field, long_date, page_language, t, tr, validate
+from web.respondent import CHILD_ROLES, Field, long_date, page_language, t, tr, validate, worded_for
 
 bp = Blueprint("paper", __name__, url_prefix="/dashboard/paper")
 ROLES = ("admin", "manager")
@@ -135,7 +135,8 @@ def letter(invitation_id: int):
         feedback=form.phase == "feedback", web_link=link, telegram_link=tg,
         web_qr=qr_svg(link, t("letter_qr_web", language)),
         telegram_qr=qr_svg(tg, t("letter_qr_telegram", language)) if tg else None,
-        questions=paper_questions(form, respondent), privacy=t("privacy_notice", language))
+        questions=paper_questions(form, respondent), privacy=t(worded_for(invitation, "privacy_notice"), language),
+        adult=invitation.role not in CHILD_ROLES)
 
 
 @bp.route("/<int:invitation_id>", methods=["GET", "POST"])

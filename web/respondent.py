@@ -93,6 +93,15 @@ def one_per_screen(invitation: Invitation) -> bool:
     return invitation.role in CHILD_ROLES
 
 
+def worded_for(invitation: Invitation | None, key: str) -> str:
+    """The catalogue key for this respondent: ``key_adult`` for parents, carers and professionals.
+
+    Their form is about a child, so "your IRO", "your review" and Childline would be the
+    wrong words for them.
+    """
+    return key if invitation is None or invitation.role in CHILD_ROLES else f"{key}_adult"
+
+
 # --- token lookup and throttling -------------------------------------------------------
 
 
@@ -317,7 +326,7 @@ def _context(invitation: Invitation, form: FormDefinition, **extra: Any) -> dict
         "title": tr(form.title, language), "languages": languages_of(form),
         "language_names": {code: t("language_name", code) for code in languages_of(form)},
         "review_date": long_date(review.review_date, language), "child": one_per_screen(invitation),
-        "token": invitation.token, **extra,
+        "token": invitation.token, "adult": not one_per_screen(invitation), **extra,
     }
 
 
@@ -328,7 +337,7 @@ def _refused(exc: Refused):
     title = tr(form.title, language) if form is not None else None
     return render_template("respondent/refused.html", page=exc.page, lang=language,
                            t=lambda key, **v: t(key, language, **v), title=title,
-                           invitation=invitation), exc.status
+                           invitation=invitation, adult=invitation is not None and not one_per_screen(invitation)), exc.status
 
 
 def _resume_url(invitation: Invitation, progress: Progress, **args: Any) -> str:
@@ -382,7 +391,7 @@ def _intro(invitation: Invitation, form: FormDefinition, progress: Progress):
     else:
         start_url = url_for("respondent.whole_form", token=invitation.token)
     return render_template("respondent/intro.html", **_context(
-        invitation, form, intro=tr(form.intro, language), privacy=t("privacy_notice", language),
+        invitation, form, intro=tr(form.intro, language), privacy=t(worded_for(invitation, "privacy_notice"), language),
         start_url=start_url, total=len(progress.visible),
         feedback=form.phase == "feedback"))
 
@@ -518,7 +527,7 @@ def whole_form(token: str):
     items = _fields(progress, respondent, progress.answers, {})
     return render_template("respondent/form.html", **_context(
         invitation, form, items=items, errors=[], notice=None, resumed=request.args.get("resumed") == "1",
-        privacy=t("privacy_notice", language)))
+        privacy=t(worded_for(invitation, "privacy_notice"), language)))
 
 
 def _fields(progress: Progress, respondent: engine.Respondent, values: dict[str, Any],
@@ -555,7 +564,7 @@ def safe(token: str):
     form = form_of(invitation)
     progress = progress_of(session, invitation, form, respondent_for(invitation))
     return render_template("respondent/safe.html", **_context(
-        invitation, form, message=t("safeguarding_reply", page_language(invitation, form)),
+        invitation, form, message=t(worded_for(invitation, "safeguarding_reply"), page_language(invitation, form)),
         continue_url=_resume_url(invitation, progress)))
 
 

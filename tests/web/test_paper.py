@@ -73,6 +73,9 @@ def test_letter_without_a_telegram_bot_offers_web_and_paper(app, client, staff_l
     html = _html(client.get(f"/dashboard/paper/{invitation_id}/letter"))
     assert f"/f/{token}" in html and "t.me" not in html
     assert len(re.findall(r"<svg ", html)) == 1
+    html = html.replace("&#39;", "'")  # a carer's letter speaks to an adult about the child
+    assert catalogue.text("letter_intro_before_adult", review_date="Tuesday 8 December 2026") in html
+    assert catalogue.text("privacy_notice_adult") in html and "Childline" not in html
 
 
 def test_paper_pages_are_for_managers_and_admins_only(app, client, staff_login):

@@ -245,7 +245,11 @@ def _web_keys() -> set[str]:
     pages = {f"web_{page}_{part}" for page in ("not_found", "expired", "already_sent", "rate_limited")
              for part in ("title", "body")}
     choices = {f"feeling_{k}" for k in ("happy", "sad", "angry", "scared", "confused", "worried")}
-    return used | pages | choices | {"choice_yes", "choice_no", "choice_not_sure", "language_name"}
+    adult = {f"{k}_adult" for k in ("privacy_notice", "safeguarding_reply", "web_help_footer", "web_help_now",
+                                    "web_review_before", "web_review_after")}
+    review = {"web_review_before", "web_review_after", "web_call_nspcc", "privacy_notice", "safeguarding_reply"}
+    return used | pages | choices | adult | review | {"choice_yes", "choice_no", "choice_not_sure",
+                                                      "language_name"}
 
 
 def test_the_childs_consultation_is_wholly_in_welsh():
@@ -332,6 +336,22 @@ def test_a_welsh_speaker_on_an_english_only_form_gets_one_language(app, client):
     assert catalogue.text("web_send", "cy") not in html and "/language" not in html
 
 
+def test_parents_carers_and_professionals_are_spoken_to_as_adults(app, client):
+    """Their form is about a child: not "your review", "your IRO" or Childline."""
+    for role, form_id in (("carer", "carer_before"), ("health", "health_before"), ("parent", "parent_after")):
+        _, token = make_invitation(app.extensions["db"], form_id, role)
+        html = _html(client.get(f"/f/{token}")).replace("&#39;", "'")
+        review = "web_review_after_adult" if form_id.endswith("_after") else "web_review_before_adult"
+        assert catalogue.text(review, date="Tuesday 8 December 2026") in html, role
+        assert catalogue.text("privacy_notice_adult") in html and catalogue.text("web_help_footer_adult") in html
+        assert catalogue.text("privacy_notice") not in html and "Childline" not in html
+        form_page = _html(client.get(f"/f/{token}/form")).replace("&#39;", "'")
+        assert catalogue.text("privacy_notice_adult") in form_page and "Childline" not in form_page
+    _, child = make_invitation(app.extensions["db"], "child_before", "child")
+    html = _html(client.get(f"/f/{child}")).replace("&#39;", "'")
+    assert catalogue.text("privacy_notice") in html and "Childline" in html
+
+
 def test_closed_link_gets_a_kind_410(app, client):
     _, token = make_invitation(app.extensions["db"], "child_before", "child", status="expired")
     for url in (f"/f/{token}", f"/f/{token}/q/talk_about", f"/f/{token}/form"):
@@ -395,7 +415,14 @@ def test_every_catalogue_key_the_web_pages_use_exists():
     for path in sources:
         text = path.read_text(encoding="utf-8")
         used |= set(re.findall(r"\bt\(\s*['\"]([a-z_]+)['\"]\s*[,)]", text))
-    assert {"privacy_notice", "safeguarding_reply", "web_progress", "letter_web"} <= used
+        # worded_for(invitation, "key"): "key" for children, "key_adult" for everyone else.
+        for key in re.findall(r"\bworded_for\([^,]+,\s*['\"]([a-z_]+)['\"]\)", text):
+            used |= {key, f"{key}_adult"}
+        # A key built in a template: ('a' if x else 'b') ~ ('_adult' if adult else '').
+        for first, second in re.findall(r"t\(\('([a-z_]+)' if \w+ else '([a-z_]+)'\) ~ \('_adult'", text):
+            used |= {first, second, f"{first}_adult", f"{second}_adult"}
+    assert {"privacy_notice", "privacy_notice_adult", "safeguarding_reply", "web_progress", "letter_web",
+            "web_review_before_adult", "letter_intro_after_adult"} <= used
     missing = sorted(k for k in used if not catalogue.has(k))
     assert missing == []
     for page in ("not_found", "expired", "already_sent", "rate_limited"):
@@ -407,7 +434,10 @@ def test_a_disclosure_on_the_one_page_form_raises_one_alert_however_often_it_is_
     words = "My foster child told me someone at school hits him and he is scared to go"
     response = _post(client, f"/f/{token}/form", {"action": "save", "worries": words})
     assert response.headers["Location"].endswith(f"/f/{token}/help")
-    assert "0800 1111" in _html(client.get(f"/f/{token}/help"))
+    help_page = _html(client.get(f"/f/{token}/help"))
+    # Told in words for an adult: the child's IRO is told; 999 and the NSPCC, not Childline.
+    assert catalogue.text("safeguarding_reply_adult").replace("'", "&#39;") in help_page
+    assert 'href="tel:08088005000"' in help_page and "999" in help_page and "Childline" not in help_page
     # The page sends every answer again with each save: unchanged, it is not screened twice.
     response = _post(client, f"/f/{token}/form", {"action": "send", "worries": words, "home_score": "6",
                                                    "going_well": "Settled at school."})
