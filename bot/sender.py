@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -134,8 +134,10 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
                 _release(row, "cancelled", now, error="opted out" if row.to else "no address")
                 cancelled += 1
                 continue
-            claimed.append(_Claimed(row.id, row.channel, OutboundMessage.from_outbox(row.to, row.body or "",
-                                                                                     row.payload), row.attempts))
+            message = OutboundMessage.from_outbox(row.to, row.body or "", row.payload)
+            # The row's id travels with the message (Twilio's status callback URL carries it back).
+            message = replace(message, meta={**message.meta, "outbox_id": row.id})
+            claimed.append(_Claimed(row.id, row.channel, message, row.attempts))
     return token, claimed, cancelled
 
 
@@ -187,16 +189,21 @@ def _deliver(db: Database, config: Any, token: str, claimed: list[_Claimed], can
                     _invitation_failed(session, row, now)
                 log.info("outbox %s on %s failed: %s", row_id, name, outcome.reason)
             else:
-                row.provider_id = outcome.provider_id[:64]
-                row.sent_at = now
-                _release(row, "sent", now)
-                row.last_error = None
+                _mark_sent(session, row, outcome.provider_id, now)
                 counts["sent"] += 1
-                if row.purpose in SENT_PURPOSES and row.invitation_id:
-                    invitation = session.get(Invitation, row.invitation_id)
-                    if invitation is not None:
-                        set_status(session, invitation, "sent", now=now, detail=f"{row.purpose} via {name}")
     return counts
+
+
+def _mark_sent(session: Any, row: OutboxMessage, provider_id: str, now: datetime, status: str = "sent") -> None:
+    """The provider accepted the row: keep its id, release the lease, move the invitation to "sent"."""
+    row.provider_id = provider_id[:64]
+    row.sent_at = now
+    _release(row, status, now)
+    row.last_error = None
+    if row.purpose in SENT_PURPOSES and row.invitation_id:
+        invitation = session.get(Invitation, row.invitation_id)
+        if invitation is not None:
+            set_status(session, invitation, "sent", now=now, detail=f"{row.purpose} via {row.channel}")
 
 
 def _release(row: OutboxMessage, status: str, now: datetime, *, error: str | None = None,
@@ -309,17 +316,29 @@ def run_worker(db: Database, config: Any, stop: threading.Event, interval: float
 
 
 def record_status(session: Any, provider_id: str, status: str, *, error_code: str | None = None,
-                  now: datetime | None = None) -> OutboxMessage | None:
-    """Apply a provider's delivery report: the status only moves forward; failures keep their code."""
+                  now: datetime | None = None, outbox_id: int | None = None) -> OutboxMessage | None:
+    """Apply a provider's delivery report: the status only moves forward; failures keep their code.
+
+    ``outbox_id`` (from the status callback URL) finds a row whose sender never learnt the
+    provider's id, because it died (or timed out) after the provider accepted the message:
+    the row is marked sent with that id, so the worker that reclaims it does not send it again.
+    """
+    now = now or utcnow()
     status = {"accepted": "queued", "scheduled": "queued", "read": "delivered"}.get(status, status)
     if status not in STATUS_ORDER:
         return None
     row = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id).limit(1))
+    if row is None and outbox_id is not None:
+        orphan = session.get(OutboxMessage, outbox_id)
+        if orphan is not None and orphan.provider_id is None and orphan.status in ("queued", "sending"):
+            _mark_sent(session, orphan, provider_id, now)
+            log.info("outbox %s: accepted by the provider before its sender recorded it", orphan.id)
+            row = orphan
     if row is None:
         return None
     if STATUS_ORDER[status] > STATUS_ORDER.get(row.status, -1):
         row.status = status
-        row.status_at = now or utcnow()
+        row.status_at = now
         if error_code and status in ("failed", "undelivered"):
             row.error_code = str(error_code)[:16]
     return row

@@ -150,7 +150,10 @@ class TwilioSMS(Channel):
         else:
             kwargs["from_"] = self.from_number
         if self.status_callback:
-            kwargs["status_callback"] = self.status_callback
+            outbox_id = message.meta.get("outbox_id")
+            # The outbox row's id comes back with the report, even if we never learn the message SID.
+            kwargs["status_callback"] = (f"{self.status_callback}?o={int(outbox_id)}" if isinstance(outbox_id, int)
+                                         else self.status_callback)
         try:
             created = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:

@@ -144,7 +144,9 @@ def twilio_status():
         return jsonify({"error": {"status": 400, "message": "MessageSid and MessageStatus are required"}}), 400
     error_code = request.form.get("ErrorCode") or None
     with _db().session() as session:
-        row = record_status(session, sid, status, error_code=error_code)
+        outbox_id = request.args.get("o", "")
+        row = record_status(session, sid, status, error_code=error_code,
+                            outbox_id=int(outbox_id) if outbox_id.isdigit() and len(outbox_id) < 19 else None)
         if error_code == "21610":
             address = request.form.get("To") or (row.to if row is not None else None)
             if address:

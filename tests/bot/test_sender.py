@@ -44,7 +44,7 @@ def test_each_channel_sends_through_its_real_client(db, channel_config, twilio_f
     [sent_sms] = twilio_fake.sent(PHONE)
     assert sent_sms["Body"] == "sms 0"
     assert sent_sms["MessagingServiceSid"] == channel_config.TWILIO_MESSAGING_SERVICE_SID
-    assert sent_sms["StatusCallback"] == "https://hys.example.test/webhooks/twilio/status"
+    assert sent_sms["StatusCallback"] == f"https://hys.example.test/webhooks/twilio/status?o={sms}"
     [sent_tg] = telegram_fake.calls("sendMessage")
     assert sent_tg["chat_id"] == 123456789 and sent_tg["text"] == "tg 0"
     buttons = [b for row in sent_tg["reply_markup"]["inline_keyboard"] for b in row]

@@ -84,6 +84,7 @@ class TwilioFake(FakeHTTPServer):
         self.api_keys = dict(api_keys or {})  # SK... -> secret
         self.messages: list[dict[str, Any]] = []
         self.rejections: dict[str, int] = {}  # To number -> Twilio error code
+        self.status_callbacks: dict[str, str] = {}  # message SID -> the StatusCallback URL it was created with
         self._messages_lock = threading.Lock()
 
     @property
@@ -188,6 +189,8 @@ class TwilioFake(FakeHTTPServer):
         }
         with self._messages_lock:
             self.messages.append(message)
+            if form.get("StatusCallback"):
+                self.status_callbacks[sid] = form["StatusCallback"]
         return 201, {}, message
 
 
