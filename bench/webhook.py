@@ -1,19 +1,28 @@
-"""Benchmark the Twilio SMS webhook against a one-row baseline in the same run.
+"""Benchmark the Twilio SMS webhook against a one-row baseline, in the same run, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/webhook.py [--requests 2000] [--clients 8] [--workers 2]
+    .venv/bin/python bench/webhook.py [--database sqlite|postgresql|both] [--requests 1500]
+        [--clients 8] [--workers 2] [--steps 0.25,0.5,0.75,1.0] [--step-seconds 6]
 
-Starts gunicorn (sync workers) on a fresh SQLite database in WAL mode, with a fake
-Twilio API on 127.0.0.1 receiving the replies, then posts signed webhooks from
-concurrent keep-alive clients to two routes:
+For each database it starts gunicorn (sync workers, fixed count) on a fresh database
+(SQLite file in WAL mode; PostgreSQL: a scratch database created on ``--pg-url`` and
+dropped afterwards), with a fake Twilio API on 127.0.0.1 receiving the replies, and
+posts signed webhooks to two routes:
 
 - ``/bench/baseline``: inserts one row through SQLAlchemy and answers empty TwiML (the
-  floor in NOTES-dependencies.md: about 2,500 requests/s on SQLite on this kind of machine);
+  floor of what any webhook costs);
 - ``/webhooks/twilio/sms``: the real thing: signature check, inbound stored, the
-  conversation step, answers saved, reply queued and sent to the fake Twilio.
+  conversation step, answers saved and screened, reply queued and sent to the fake Twilio.
 
-It prints requests/s and p50/p99 latency for both and the ratio real/baseline. The
-senders are respondents with open invitations answering a form, so every request runs
-the whole conversation path. Nothing leaves the machine.
+First both routes run flat out from ``--clients`` keep-alive clients (closed loop): that
+gives each route's throughput and p50/p99 and the ratio webhook/baseline. Then both are
+driven at rising fixed rates (open loop: requests start on a schedule, latency counts
+from the scheduled start) at the ``--steps`` fractions of the baseline's throughput,
+so the p99 at half the baseline's load can be read off. The senders are respondents
+with open invitations answering a form in turn, so every request runs the whole
+conversation path. Nothing leaves the machine.
+
+Targets (issue 3): webhook throughput at least 0.60 of the baseline's, and webhook p99
+under 25 ms at half the baseline's load.
 """
 
 from __future__ import annotations
@@ -30,7 +39,9 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -101,19 +112,49 @@ def _seed(database_url: str, phones: list[str]) -> None:
     db.dispose()
 
 
-def _run_load(port: int, path: str, forms: list[dict[str, str]], auth_token: str, public_base: str,
-              clients: int) -> tuple[float, list[float], int]:
+FORMS_REPLIES = ["Hi", "1", "happy", "8", "7", "6", "9", "nothing", "1", "no"]
+
+
+class Load:
+    """Signed webhook forms for a route, handed out in order (each respondent answers in turn)."""
+
+    def __init__(self, phones: list[str], account_sid: str, auth_token: str, public_base: str) -> None:
+        from tests.fakes.twilio_fake import inbound_sms_form, sign
+
+        self._form = inbound_sms_form
+        self._sign = sign
+        self.phones = phones
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.public_base = public_base
+        self.sent = 0
+
+    def take(self, path: str, n: int) -> list[tuple[dict[str, str], str]]:
+        out = []
+        for _ in range(n):
+            i = self.sent
+            self.sent += 1
+            phone = self.phones[i % len(self.phones)]
+            reply = FORMS_REPLIES[(i // len(self.phones)) % len(FORMS_REPLIES)]
+            form = self._form(phone, reply, account_sid=self.account_sid)
+            out.append((form, self._sign(self.auth_token, self.public_base + path, form)))
+        return out
+
+
+def _post(session, url: str, form: dict[str, str], signature: str) -> bool:  # noqa: ANN001
+    response = session.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=30)
+    return response.status_code == 200
+
+
+def closed_loop(port: int, path: str, signed: list[tuple[dict[str, str], str]], clients: int
+                ) -> tuple[float, list[float], int]:
+    """Send everything as fast as ``clients`` keep-alive clients can; (seconds, latencies, non-200)."""
     import requests
 
-    from tests.fakes.twilio_fake import sign
-
     url = f"http://127.0.0.1:{port}{path}"
-    public_url = public_base + path
-    signed = [(form, sign(auth_token, public_url, form)) for form in forms]
     latencies: list[float] = []
     failures = 0
     lock = threading.Lock()
-    chunks = [signed[i::clients] for i in range(clients)]
 
     def client(chunk: list[tuple[dict[str, str], str]]) -> None:
         nonlocal failures
@@ -122,15 +163,14 @@ def _run_load(port: int, path: str, forms: list[dict[str, str]], auth_token: str
         bad = 0
         for form, signature in chunk:
             started = time.perf_counter()
-            response = session.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=30)
+            ok = _post(session, url, form, signature)
             mine.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                bad += 1
+            bad += not ok
         with lock:
             latencies.extend(mine)
             failures += bad
 
-    threads = [threading.Thread(target=client, args=(chunk,)) for chunk in chunks]
+    threads = [threading.Thread(target=client, args=(signed[i::clients],)) for i in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -139,30 +179,103 @@ def _run_load(port: int, path: str, forms: list[dict[str, str]], auth_token: str
     return time.perf_counter() - started, latencies, failures
 
 
-def _report(name: str, elapsed: float, latencies: list[float], failures: int) -> float:
-    rate = len(latencies) / elapsed
+def open_loop(port: int, path: str, signed: list[tuple[dict[str, str], str]], rate: float, clients: int
+              ) -> tuple[float, list[float], int]:
+    """Start request i at i/rate seconds (spread over ``clients`` connections); latency from that moment."""
+    import requests
+
+    url = f"http://127.0.0.1:{port}{path}"
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    origin = time.perf_counter() + 0.2
+
+    def client(offset: int) -> None:
+        nonlocal failures
+        session = requests.Session()
+        mine: list[float] = []
+        bad = 0
+        for i in range(offset, len(signed), clients):
+            due = origin + i / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            form, signature = signed[i]
+            ok = _post(session, url, form, signature)
+            mine.append(time.perf_counter() - due)  # behind schedule counts as waiting
+            bad += not ok
+        with lock:
+            latencies.extend(mine)
+            failures += bad
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - origin, latencies, failures
+
+
+def summary(latencies: list[float]) -> tuple[float, float]:
+    """(p50, p99) in milliseconds."""
     ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    print(f"{name:9} {len(latencies):6d} requests in {elapsed:6.2f}s = {rate:8.1f}/s   "
-          f"p50 {statistics.median(latencies) * 1000:6.1f} ms   p99 {p99:6.1f} ms   non-200: {failures}")
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered) * 1000, p99 * 1000
+
+
+def line(name: str, elapsed: float, latencies: list[float], failures: int, target: float | None = None) -> float:
+    rate = len(latencies) / elapsed
+    p50, p99 = summary(latencies)
+    aim = f" (asked {target:7.1f}/s)" if target is not None else ""
+    print(f"  {name:9} {len(latencies):6d} req in {elapsed:6.2f}s = {rate:7.1f}/s{aim}   "
+          f"p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   non-200: {failures}", flush=True)
     return rate
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000, help="requests per route")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--respondents", type=int, default=200, help="distinct phone numbers answering")
-    args = parser.parse_args()
+def settle(fake, quiet: float = 1.0, limit: float = 120.0) -> None:  # noqa: ANN001
+    """Wait until the replies still on the senders' pools have reached the fake (so phases don't overlap)."""
+    deadline = time.monotonic() + limit
+    seen = -1
+    while time.monotonic() < deadline:
+        count = len(fake.recorded())
+        if count == seen:
+            return
+        seen = count
+        time.sleep(quiet)
 
-    from tests.fakes.twilio_fake import TwilioFake, inbound_sms_form, new_sid
+
+def _pg_scratch(admin_url: str) -> tuple[str, Any]:
+    """Create a scratch database; (its URL, a function that drops it)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"hys_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
+    """Both routes flat out, then at rising rates, on one database; the headline figures."""
+    from tests.fakes.twilio_fake import TwilioFake, new_sid
 
     tmp = Path(tempfile.mkdtemp(prefix="hys-bench-"))
     fake = TwilioFake().start()
     server = None
+    drop = None
     try:
-        database_url = f"sqlite:///{tmp / 'bench.sqlite'}"
+        if backend == "sqlite":
+            database_url = f"sqlite:///{tmp / 'bench.sqlite'}"
+        else:
+            database_url, drop = _pg_scratch(args.pg_url)
         phones = [f"+4474001{n:05d}" for n in range(args.respondents)]
         _seed(database_url, phones)
         public_base = "https://bench.example.test"
@@ -181,27 +294,68 @@ def main() -> None:
              "--log-level", "warning", "bench.webhook:bench_app()"],
             cwd=ROOT, env=env)
         _wait_for(port)
+        baseline_load = Load(phones, fake.account_sid, fake.auth_token, public_base)
+        webhook_load = Load(phones, fake.account_sid, fake.auth_token, public_base)
+        base_path, hook_path = "/bench/baseline", "/webhooks/twilio/sms"
 
-        def forms(n: int) -> list[dict[str, str]]:
-            # Each respondent first says hello (starting the form), then answers in turn.
-            replies = ["Hi", "1", "happy", "8", "7", "6", "9", "nothing", "1", "no"]
-            return [inbound_sms_form(phones[i % len(phones)], replies[(i // len(phones)) % len(replies)],
-                                     account_sid=fake.account_sid) for i in range(n)]
+        print(f"{backend}: gunicorn with {args.workers} sync workers, {args.clients} clients", flush=True)
+        closed_loop(port, base_path, baseline_load.take(base_path, 50), args.clients)  # warm-up
+        print(" flat out:")
+        baseline = line("baseline", *closed_loop(port, base_path, baseline_load.take(base_path, args.requests),
+                                                 args.clients))
+        real = line("webhook", *closed_loop(port, hook_path, webhook_load.take(hook_path, args.requests),
+                                            args.clients))
+        ratio = real / baseline
+        settle(fake)
+        print(f"  ratio webhook/baseline: {ratio:.2f} (target 0.60 or more)")
 
-        # Warm up both routes (imports, first connections) before measuring.
-        _run_load(port, "/bench/baseline", forms(50), fake.auth_token, public_base, args.clients)
-        baseline = _report("baseline", *_run_load(port, "/bench/baseline", forms(args.requests), fake.auth_token,
-                                                  public_base, args.clients))
-        real = _report("webhook", *_run_load(port, "/webhooks/twilio/sms", forms(args.requests), fake.auth_token,
-                                             public_base, args.clients))
-        print(f"replies received by the fake Twilio: {len(fake.sent())}")
-        print(f"ratio webhook/baseline: {real / baseline:.2f}")
+        print(" rising rates (fractions of the baseline's throughput):")
+        half_p99 = float("nan")
+        for fraction in args.steps:
+            rate = baseline * fraction
+            n = max(20, int(rate * args.step_seconds))
+            line("baseline", *open_loop(port, base_path, baseline_load.take(base_path, n), rate, args.clients),
+                 target=rate)
+            elapsed, latencies, failures = open_loop(port, hook_path, webhook_load.take(hook_path, n), rate,
+                                                     args.clients)
+            line("webhook", elapsed, latencies, failures, target=rate)
+            settle(fake)
+            if abs(fraction - 0.5) < 1e-9:
+                half_p99 = summary(latencies)[1]
+        if half_p99 == half_p99:
+            print(f"  webhook p99 at half the baseline's load: {half_p99:.1f} ms (target under 25 ms)")
+        print(f"  replies received by the fake Twilio: {len(fake.sent())}", flush=True)
+        return {"ratio": ratio, "baseline": baseline, "webhook": real, "half_p99": half_p99}
     finally:
         if server is not None:
             server.terminate()
             server.wait(10)
         fake.stop()
+        if drop is not None:
+            drop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pg-url", default=os.environ.get("HYS_TEST_PG_URL",
+                                                          "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+                        help="a PostgreSQL server where a scratch database may be created")
+    parser.add_argument("--requests", type=int, default=1500, help="requests per route, flat out")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--respondents", type=int, default=400, help="distinct phone numbers answering")
+    parser.add_argument("--steps", type=lambda v: [float(x) for x in v.split(",")], default=[0.25, 0.5, 0.75, 1.0],
+                        help="rates to try, as fractions of the baseline's throughput")
+    parser.add_argument("--step-seconds", type=float, default=6.0, help="seconds per rate step")
+    args = parser.parse_args()
+    backends = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    results = {backend: run_backend(backend, args) for backend in backends}
+    print("summary:")
+    for backend, figures in results.items():
+        print(f"  {backend:10} baseline {figures['baseline']:7.1f}/s  webhook {figures['webhook']:7.1f}/s  "
+              f"ratio {figures['ratio']:.2f}  webhook p99 at half load {figures['half_p99']:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -101,3 +101,38 @@ def test_twilio_signature_check():
     assert not TwilioSMS.verify("token-2", url, form, signature)
     assert not TwilioSMS.verify(None, url, form, signature)
     assert not TwilioSMS.verify("token-1", url, form, None)
+
+
+def test_telegram_sends_share_one_long_lived_loop_and_connection(channel_config, telegram_fake):
+    import threading
+
+    from bot import telegram as tg
+
+    channel = get_channel(channel_config, "telegram")
+    assert isinstance(channel, TelegramChannel)
+    loops: list[object] = []
+    errors: list[BaseException] = []
+
+    def send(n: int) -> None:
+        try:
+            channel.send(OutboundMessage(to="123456789", text=f"hello {n}"))
+            loops.append(tg.event_loop())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    for n in range(3):  # one after another from this thread ...
+        send(n)
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(3, 9)]  # ... and from several at once
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert len(telegram_fake.calls("sendMessage")) == 9
+    # One loop for the process, still running; one Bot; its HTTP connections kept alive and reused.
+    assert len({id(loop) for loop in loops}) == 1 and loops[0].is_running()
+    assert channel._bot is not None and channel._bot is tg.run(channel._get_bot())
+    assert telegram_fake.connections_opened <= 7  # getMe + at most the six concurrent sends, never one per call
+    calls_before = telegram_fake.connections_opened
+    send(99)
+    assert telegram_fake.connections_opened == calls_before  # a later send reuses a pooled connection
