@@ -509,3 +509,32 @@ def test_half_in_the_browser_half_by_sms_ends_complete_with_each_answer_once(liv
     assert stored["feeling"].value == "confused" and stored["feel_safe"].value == "yes"
     page = new_page(phone=True)
     assert page.goto(live_server(f"/f/{token}")).status == 410  # the link knows it was sent
+
+
+def test_adult_safeguarding_reply_and_the_note_for_a_carer_helping_a_young_child(live_server, new_page):
+    carer_id, carer = make_invitation(live_server.db, "carer_before", "carer", age=9)
+    page = new_page(phone=True)
+    page.goto(live_server(f"/f/{carer}/form"))
+    page.fill("textarea[name=worries]", "He told me his dad hits him when he visits and he is scared to go.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and finish later").click()
+    assert page.url.endswith(f"/f/{carer}/help")
+    text = page.inner_text("main")
+    assert "999" in text and "0808 800 5000" in text and "Childline" not in page.content()
+    check_page(page, "adult safeguarding reply", "respondent-320-adult-safeguarding")
+    with live_server.db.session() as session:
+        assert session.scalars(select(Alert.question_key).where(Alert.invitation_id == carer_id)).all() == ["worries"]
+
+    child_id, child = make_invitation(live_server.db, "child_before", "child", age=6)
+    with live_server.db.session() as session:
+        session.get(Invitation, child_id).via_carer = True
+        session.commit()
+    page.goto(live_server(f"/f/{child}"))
+    assert "For the adult helping" in page.inner_text("main")
+    check_page(page, "intro with a note for the adult helping", "respondent-320-intro-via-carer")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Start").click()
+    # An under-8 gets the simple wording.
+    assert page.locator("h1").inner_text() == "What do you want to talk about at your meeting? Pick as many as you like."
+    check_page(page, "question for an under-8", "respondent-320-question-under-8")
+    assert page.external_requests == []

@@ -181,6 +181,7 @@ def test_adult_form_is_one_page_required_questions_and_save_for_later(app, clien
     invitation_id, token = make_invitation(app.extensions["db"], "carer_after", "carer")
     page = _html(client.get(f"/f/{token}/form"))
     assert page.count('class="r-question') == 9  # every question on one page
+    assert catalogue.text("web_question_count", total=9).replace("'", "&#39;") in page  # how long it is
     response = _post(client, f"/f/{token}/form", {"action": "send", "understand_role": "no"})
     assert response.status_code == 422
     html = _html(response)
