@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +34,23 @@ def _sqlite_begin(connection) -> None:  # noqa: ANN001
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class _NoResultRows(logging.Filter):
+    """Drop SQLAlchemy's DEBUG lines that print result rows (they hold children's words)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NoResultRows())
+
+
 def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine with the settings each backend needs."""
+    """Create an engine with the settings each backend needs.
+
+    SQL logging (``sqlalchemy.engine`` at INFO, or ``echo``) never shows bound values:
+    they hold children's words and contact details.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

@@ -1,7 +1,9 @@
-"""Security headers, a content security policy without inline script, and CSRF."""
+"""Security headers, a content security policy without inline script, CSRF, and logs without secrets."""
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import timedelta
 
 from flask import Flask, Response, request
@@ -17,8 +19,36 @@ CSP = (
 )
 
 
+# The Telegram Bot API puts the bot token in every URL; httpx (INFO) and python-telegram-bot
+# (DEBUG) log those URLs. Filters on the loggers that write them take the token out.
+_BOT_TOKEN = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+_URL_LOGGERS = ("httpx", "httpcore", "telegram.Bot", "telegram.ext.ExtBot", "telegram.request")
+
+
+class RedactBotToken(logging.Filter):
+    """Replace ``bot<id>:<token>`` in a log record with ``bot<redacted>``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is logging's problem, not ours
+            return True
+        if _BOT_TOKEN.search(message):
+            record.msg, record.args = _BOT_TOKEN.sub("bot<redacted>", message), ()
+        return True
+
+
+def redact_secrets_in_logs() -> None:
+    """Install the token filter once on each logger that logs Bot API URLs."""
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactBotToken) for f in logger.filters):
+            logger.addFilter(RedactBotToken())
+
+
 def init_app(app: Flask) -> None:
-    """Turn on CSRF for every form, secure cookies and the security headers."""
+    """Turn on CSRF for every form, secure cookies, the security headers and log redaction."""
+    redact_secrets_in_logs()
     config = app.config["HYS"]
     app.secret_key = config.SECRET_KEY
     app.config.update(
