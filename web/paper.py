@@ -36,7 +36,17 @@ from surveys import engine
 from surveys.schema import FormDefinition, Question, age_band
 from web.auth import current_staff, login_required
 from web.database import get_session
-from web.respondent import CHILD_ROLES, Field, long_date, page_language, t, tr, validate, worded_for
+from web.respondent import (
+    CHILD_ROLES,
+    Field,
+    long_date,
+    page_language,
+    submitted_values,
+    t,
+    tr,
+    validate,
+    worded_for,
+)
 
 bp = Blueprint("paper", __name__, url_prefix="/dashboard/paper")
 ROLES = ("admin", "manager")
@@ -155,7 +165,7 @@ def key_in(invitation_id: int):
         new: dict[str, Any] = {}
         for item in printed:
             question = item.question
-            submitted = [v for v in request.form.getlist(question.key) if v.strip()]
+            submitted = [v for v in submitted_values(question.key) if v.strip()]
             if not submitted:
                 values.pop(question.key, None)
                 continue

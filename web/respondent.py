@@ -307,8 +307,18 @@ def validate(question: Question, prompt: Any, submitted: list[str], language: st
     return raw, None
 
 
+# Control characters a keyboard does not type (NUL would even make PostgreSQL refuse the
+# row): dropped from whatever is posted, keeping tabs and line breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def submitted_values(key: str) -> list[str]:
+    """What the page posted for a question, without control characters."""
+    return [_CONTROL.sub("", value) for value in request.form.getlist(key)]
+
+
 def _submitted(key: str) -> list[str]:
-    return request.form.getlist(key)
+    return submitted_values(key)
 
 
 def _given(question: Question, key_values: list[str]) -> bool:

@@ -99,7 +99,7 @@ def test_keyed_answers_are_stored_as_paper_and_count_as_received(app, client, st
     data = {q.key: "yes" for q in form.questions if q.type == "yes_no"}
     data["notes_accurate"] = "no"
     response = client.post(f"/dashboard/paper/{invitation_id}", data={
-        "csrf_token": csrf_token_from(_html(page)), **data, "comment": "Posted back by the carer."})
+        "csrf_token": csrf_token_from(_html(page)), **data, "comment": "Posted back\x00 by the carer."})
     assert response.status_code == 302
     with db.session() as session:
         invitation = session.get(Invitation, invitation_id)
@@ -107,6 +107,8 @@ def test_keyed_answers_are_stored_as_paper_and_count_as_received(app, client, st
         assert invitation.received is True and invitation.status == "completed"
         assert {r.question_key: r.value for r in rows if r.question_key != "comment"} == data
         assert {r.channel for r in rows} == {"paper"}
+        # A stray NUL from a copy and paste is dropped (PostgreSQL would refuse the row).
+        assert next(r.free_text for r in rows if r.question_key == "comment") == "Posted back by the carer."
         assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "paper_keyed"))
     flashed = _html(client.get("/dashboard/paper/"))
     assert "counts as received" in flashed

@@ -353,6 +353,21 @@ def test_parents_carers_and_professionals_are_spoken_to_as_adults(app, client):
     assert catalogue.text("privacy_notice") in html and "Childline" in html
 
 
+def test_control_characters_in_a_post_are_dropped_not_a_500(app, client):
+    """A NUL byte would make PostgreSQL refuse the row: it never reaches the database."""
+    child_id, child = make_invitation(app.extensions["db"], "child_before", "child")
+    assert _post(client, f"/f/{child}/q/talk_about", {"action": "next", "talk_about": ["other"]}).status_code == 302
+    response = _post(client, f"/f/{child}/q/talk_about_other",
+                     {"action": "next", "talk_about_other": "my\x00 dog\x07\r\nand cat"})
+    assert response.status_code == 302
+    assert _answers(app, child_id)["talk_about_other"].free_text == "my dog\r\nand cat"
+    adult_id, adult = make_invitation(app.extensions["db"], "carer_before", "carer")
+    response = _post(client, f"/f/{adult}/form", {"action": "save", "worries": "none\x00", "home_score": "\x00"})
+    assert response.status_code == 302
+    answers = _answers(app, adult_id)
+    assert answers["worries"].free_text == "none" and "home_score" not in answers
+
+
 def test_closed_link_gets_a_kind_410(app, client):
     _, token = make_invitation(app.extensions["db"], "child_before", "child", status="expired")
     for url in (f"/f/{token}", f"/f/{token}/q/talk_about", f"/f/{token}/form"):
