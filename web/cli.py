@@ -129,6 +129,8 @@ def reviews_import(csv_file: str) -> None:
     """Import a review schedule CSV; every bad row is listed and nothing is stored if any is bad."""
     import os
 
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
     from storage.reviews import file_too_large, format_error, import_schedule
 
     config = current_app.config["HYS"]
@@ -153,6 +155,13 @@ def reviews_import(csv_file: str) -> None:
                     yield chunk
             try:
                 result = import_schedule(session, chunks(), max_bytes=max_bytes, progress=stored)
+            except (IntegrityError, OperationalError) as exc:
+                session.rollback()
+                cause = ("the database was busy" if isinstance(exc, OperationalError)
+                         else "another import was saving the same reviews at the same time")
+                raise click.ClickException(f"{cause}; nothing from {csv_file} was imported. Run the "
+                                           "import again: rows that are already stored are not imported twice.") \
+                    from None
             finally:
                 if storing:
                     storing[0].__exit__(None, None, None)

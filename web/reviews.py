@@ -8,6 +8,7 @@ changes nothing) and the page shows what was created, updated and rescheduled.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, render_template, request
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from storage.audit import record
@@ -26,11 +27,13 @@ def _limit_mb() -> int:
     return int(current_app.config["HYS"].MAX_UPLOAD_MB)
 
 
-def _page(status: int = 200, **values):  # noqa: ANN003, ANN202
+def _page(status: int = 200, *, count: bool = True, **values):  # noqa: ANN003, ANN202
     values.setdefault("errors", [])
     values.setdefault("result", None)
     values.setdefault("problem", None)
-    return render_template("reviews/upload.html", limit_mb=_limit_mb(), reviews=count_reviews(get_session()),
+    # No count when the database is busy: the page must still come back.
+    reviews = count_reviews(get_session()) if count else None
+    return render_template("reviews/upload.html", limit_mb=_limit_mb(), reviews=reviews,
                            max_shown=MAX_ERRORS_SHOWN, **values), status
 
 
@@ -49,7 +52,17 @@ def upload():
     if upload_file is None or not upload_file.filename:
         return _page(400, problem="Choose a CSV file to upload.")
     session = get_session()
-    result = import_schedule(session, upload_file.stream, max_bytes=_limit_mb() * 1024 * 1024)
+    try:
+        result = import_schedule(session, upload_file.stream, max_bytes=_limit_mb() * 1024 * 1024)
+    except (IntegrityError, OperationalError) as exc:
+        # Another import stored the same reviews first (PostgreSQL), or held the database
+        # longer than the lock timeout (SQLite): this one is rolled back whole.
+        session.rollback()
+        busy = isinstance(exc, OperationalError)
+        return _page(503 if busy else 409, count=not busy, problem=(
+            ("The database was busy" if busy else "Another import was saving the same reviews at the same time")
+            + f", so nothing from {upload_file.filename} was imported. Upload it again in a minute: "
+            "rows that are already stored are not imported twice."))
     staff = current_staff()
     if result.errors:
         session.rollback()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from storage.models import Invitation, Review
 from surveys.schedule_csv import COLUMNS
-from tests.conftest import csrf_token_from
+from tests.conftest import BACKEND, csrf_token_from
 
 PAYLOADS = Path(__file__).parents[1] / "payloads" / "schedules"
 HEADER = ",".join(COLUMNS) + "\n"
@@ -202,3 +202,52 @@ def test_odd_uploads_get_a_message_not_a_500(app, client, staff_login, stored):
     [error] = _page_errors(png.get_data(as_text=True))
     assert error.startswith("line 1: not valid UTF-8: byte 0x89 at byte offset 0 of the file")
     assert _snapshot(app) == stored
+
+
+@pytest.mark.skipif(not BACKEND.startswith("postgres"),
+                    reason="concurrent writers conflict on PostgreSQL; SQLite serialises them (BEGIN IMMEDIATE)")
+def test_an_import_that_loses_a_race_says_so_and_stores_nothing(app, client, staff_login):
+    """Another import stores R-XMAS while this upload is saving it: a clear 409, never a 500."""
+    import threading
+    import time
+    from datetime import date
+
+    from sqlalchemy import create_engine, func, insert, text
+
+    staff_login("manager")
+    token = csrf_token_from(client.get("/dashboard/schedule/").get_data(as_text=True))
+    engine = create_engine(app.config["SQLALCHEMY_URL"])
+    other = engine.connect()
+    transaction = other.begin()
+    other.execute(insert(Review).values(review_ref="R-XMAS", child_ref="C-001", child_age=12, review_type="CLA",
+                                        review_date=date(2026, 12, 29), iro_email="iro.one@council.example"))
+    responses = []
+    upload = threading.Thread(target=lambda: responses.append(client.post(
+        "/dashboard/schedule/", content_type="multipart/form-data",
+        data={"csrf_token": token, "schedule": (io.BytesIO((PAYLOADS / "cycle.csv").read_bytes()), "cycle.csv")})))
+    try:
+        upload.start()
+        # Wait (no timing assertion) until the upload's INSERT of R-XMAS waits on the other transaction.
+        deadline = time.monotonic() + 120
+        with engine.connect() as watcher:
+            while not watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                          "AND wait_event_type = 'Lock'")):
+                assert time.monotonic() < deadline and upload.is_alive(), "the upload never waited on the lock"
+                time.sleep(0.05)
+        transaction.commit()
+    finally:
+        if transaction.is_active:
+            transaction.rollback()
+        other.close()
+        upload.join(120)
+        engine.dispose()
+    [response] = responses
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert ("Another import was saving the same reviews at the same time, so nothing from cycle.csv was "
+            "imported. Upload it again in a minute: rows that are already stored are not imported twice.") in page
+    with app.extensions["db"].session() as session:
+        assert session.scalars(select(Review.review_ref)).all() == ["R-XMAS"]
+        assert session.scalar(select(func.count(Invitation.id))) == 0
+    again = _upload(client, (PAYLOADS / "cycle.csv").read_bytes(), "cycle.csv")
+    assert again.status_code == 200 and "Invitations created: 13" in again.get_data(as_text=True)
