@@ -129,6 +129,8 @@ class Config:
         if self.ENV == "production":
             if not self.SECRET_KEY or self.SECRET_KEY == DEV_SECRET or len(self.SECRET_KEY) < 16:
                 raise ConfigError("SECRET_KEY must be set (16+ characters) in production")
+            if self.SECRET_KEY.lower().startswith("change-me"):
+                raise ConfigError("SECRET_KEY is still the example value: set a long random one")
             if not self.DATABASE_URL:
                 raise ConfigError("DATABASE_URL must be set in production")
             if self.TELEGRAM_BOT_TOKEN and not self.TELEGRAM_WEBHOOK_SECRET:

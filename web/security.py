@@ -54,7 +54,8 @@ def init_app(app: Flask) -> None:
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=config.PUBLIC_BASE_URL.startswith("https://"),
+        # Production is always served over TLS (behind a proxy, PUBLIC_BASE_URL is https).
+        SESSION_COOKIE_SECURE=config.ENV == "production" or config.PUBLIC_BASE_URL.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=config.SESSION_MINUTES),
         WTF_CSRF_TIME_LIMIT=None,  # the session lifetime bounds it
     )
