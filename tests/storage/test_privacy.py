@@ -378,3 +378,19 @@ def test_erasure_takes_unmatched_messages_from_the_childs_own_number_only(db):
     assert "cherries" not in left and "+447400700011" not in left
     assert "grapes" in left and "which child?" in left
     assert "700011" in left  # the opt-out of the child's chat stays, so it is never messaged again
+
+
+def test_cli_purge_is_safe_to_run_from_cron(app):
+    with app.extensions["db"].session() as session:
+        _child_with_answers(session, "CRON", "+447400888888", date(2025, 1, 1), "cron words")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["purge", "--now", "2026-11-23T02:15"])
+    assert first.exit_code == 0, first.output
+    assert "purged:" in first.output and "invitation contacts: 1" in first.output
+    again = runner.invoke(args=["purge", "--now", "2026-11-23T02:15"])
+    assert again.exit_code == 0
+    assert all(line.endswith(": 0") for line in again.output.splitlines()[1:]), again.output
+    bad = runner.invoke(args=["purge", "--now", "tonight"])
+    assert bad.exit_code != 0 and "not a date and time" in bad.output
+    with app.extensions["db"].session() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "purge")) == 2
