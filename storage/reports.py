@@ -22,13 +22,15 @@ optionally only one review type or one IRO's reviews; simulated reviews never co
 
 How it stays fast (bench/report.py times it on a national-scale year in PostgreSQL): one
 grouped query per table. Invitations are read once for this year's and last year's return
-rates together (unless the period is longer than a year, so that the two overlap); answers
-are read once, joined to a small map of invitation id -> (quarter, form) worked out per
-invitation, not per answer, and grouped on a whole number and the answer's own columns.
-Migration 0002 adds covering indexes (``ix_answers_report``, ``ix_invitations_report``) so
-a narrow report (one IRO, one quarter) is answered from indexes alone. On PostgreSQL the
-report's transaction turns JIT compilation off: for these short grouped queries compiling
-costs more than it saves.
+rates together (unless the period is longer than a year, so that the two overlap). Answers
+are read once, grouped on plain columns (form, question, value) with one filtered count
+per quarter rather than a worked-out quarter as a GROUP BY key: PostgreSQL can then see
+how few groups there are and runs it as a parallel scan with partial aggregation, like
+the plain GROUP BY a person would write (grouped on a computed quarter, it expects a group
+per row and runs on one core, about twice as slow). Migration 0002 adds covering indexes
+(``ix_answers_report``, ``ix_invitations_report``) so a narrow report (one IRO, one
+quarter) is answered from indexes alone. On PostgreSQL the report's transaction turns JIT
+compilation off: for these short grouped queries compiling costs more than it saves.
 """
 
 from __future__ import annotations
@@ -130,28 +132,29 @@ def _rate_rows(counts: Mapping[tuple[str, str, str], tuple[int, int]]) -> list[d
     return rows
 
 
-def _answer_counts(session: Session, scope: list, role: str | None, quarter: ColumnElement[int],
+def _answer_counts(session: Session, scope: list, role: str | None, quarters: list[Quarter],
                    form_ids: list[str]):
-    """Answers counted per (group, question, value) in one pass over the answers table.
+    """Answers counted per (form, question, value), one count column per quarter, in one pass.
 
-    The reviews and invitations in scope are joined first into one small map, invitation id
-    -> group number (quarter x len(form_ids) + the form's place in ``form_ids``), worked out
-    once per invitation; the answers are then joined to that map once and grouped on a
-    whole number and the answer's own columns. ``OFFSET 0`` keeps PostgreSQL from merging
-    the map back into the outer query (which would join every answer twice).
+    The quarter is not a GROUP BY key but a filtered count per quarter: grouped on plain
+    columns only, PostgreSQL can estimate how few groups there are (questions x options)
+    and run the query as a parallel scan with partial aggregation, like the plain GROUP BY
+    a person would write; grouped on a worked-out quarter it cannot, and runs it on one
+    core. Rows: (form_id, question_key, value, value_num, count in quarter 0, 1, ...).
     """
-    conditions = [*scope, Invitation.form_id.in_(form_ids)]
+    conditions = [*scope, Invitation.form_id.in_(form_ids), Answer.skipped.is_(False)]
     if role:
         conditions.append(Invitation.role == role)
-    form_no = case({form_id: index for index, form_id in enumerate(form_ids)}, value=Invitation.form_id,
-                   else_=0)
-    groups = (select(Invitation.id.label("iid"), (quarter * len(form_ids) + form_no).label("g"))
-              .select_from(Invitation).join(Review, Invitation.review_id == Review.id)
-              .where(*conditions).offset(0).subquery())
-    stmt = (select(groups.c.g, Answer.question_key, Answer.value, Answer.value_num, func.count())
-            .select_from(Answer).join(groups, Answer.invitation_id == groups.c.iid)
-            .where(Answer.skipped.is_(False))
-            .group_by(groups.c.g, Answer.question_key, Answer.value, Answer.value_num))
+    if len(quarters) == 1:
+        counts = [func.count()]
+    else:
+        counts = [func.count().filter(and_(Review.review_date >= q.start, Review.review_date <= q.end))
+                  for q in quarters]
+    stmt = (select(Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num, *counts)
+            .select_from(Answer).join(Invitation, Answer.invitation_id == Invitation.id)
+            .join(Review, Invitation.review_id == Review.id)
+            .where(*conditions)
+            .group_by(Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num))
     return session.execute(stmt)
 
 
@@ -186,9 +189,8 @@ def _question_rows(forms: Mapping[str, FormDefinition],
     return rows
 
 
-def _group_answers(forms: Mapping[str, FormDefinition], form_ids: list[str],
-                   rows) -> dict[int, dict[tuple[str, str], dict[str, int]]]:
-    """Fold grouped answer rows (group number, question, value, count) into per-quarter, per-question counts.
+def _group_answers(forms: Mapping[str, FormDefinition], rows) -> dict[int, dict[tuple[str, str], dict[str, int]]]:
+    """Fold grouped answer rows (form, question, value, number, a count per quarter) into per-quarter counts.
 
     A multi or feelings answer is stored as "a;b": it counts once towards n and once for
     each option picked.
@@ -196,26 +198,32 @@ def _group_answers(forms: Mapping[str, FormDefinition], form_ids: list[str],
     types = {(f.id, q.key): (q.type, q.report or DEFAULT_REPORT.get(q.type))
              for f in forms.values() for q in f.questions}
     out: dict[int, dict[tuple[str, str], dict[str, int]]] = defaultdict(dict)
-    for group, key, value, value_num, count in rows:
-        quarter, form_no = divmod(int(group), len(form_ids))
-        form_id = form_ids[form_no]
+    for form_id, key, value, value_num, *per_quarter in rows:
         known = types.get((form_id, key))
         if known is None or known[1] in (None, "none"):
             continue
         qtype, kind = known
-        counts = out[int(quarter)].setdefault((form_id, key), defaultdict(int))
-        counts["_n"] += count
-        if kind == "scale" or qtype == "scale":
-            if value_num is not None:
-                counts[str(value_num)] += count
-        elif qtype in ("multi", "feelings"):
-            for item in {v for v in (value or "").split(";") if v}:
-                counts[item] += count
-        elif qtype == "text":
-            counts["answered"] += count
-        elif value is not None:
-            counts[value] += count
+        for quarter, count in enumerate(per_quarter):
+            if count:
+                _add_answer(out[quarter].setdefault((form_id, key), defaultdict(int)), qtype, kind, value,
+                            value_num, int(count))
     return out
+
+
+def _add_answer(counts: dict[str, int], qtype: str, kind: str, value: str | None, value_num: int | None,
+                count: int) -> None:
+    """Count ``count`` answers of one value towards one question's counts."""
+    counts["_n"] += count
+    if kind == "scale" or qtype == "scale":
+        if value_num is not None:
+            counts[str(value_num)] += count
+    elif qtype in ("multi", "feelings"):
+        for item in {v for v in (value or "").split(";") if v}:
+            counts[item] += count
+    elif qtype == "text":
+        counts["answered"] += count
+    elif value is not None:
+        counts[value] += count
 
 
 def _participation(session: Session, scope: list, quarter: ColumnElement[int]) -> dict[int, dict]:
@@ -319,10 +327,9 @@ def build_report(session: Session, date_from: date, date_to: date, *, role: str 
         totals[(r, rt, phase)][0] += sent
         totals[(r, rt, phase)][1] += received
 
-    # Answers, grouped by quarter, form and question in the database.
+    # Answers, grouped by form and question in the database, with a count per quarter.
     form_ids = list(forms)
-    per_quarter = (_group_answers(forms, form_ids, _answer_counts(session, scope, role, quarter, form_ids))
-                   if form_ids else {})
+    per_quarter = _group_answers(forms, _answer_counts(session, scope, role, quarters, form_ids)) if form_ids else {}
     whole: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for grouped in per_quarter.values():
         for key, counts in grouped.items():
