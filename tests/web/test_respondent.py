@@ -43,6 +43,7 @@ def test_child_link_shows_intro_privacy_notice_and_marks_opened(app, client):
     assert catalogue.text("privacy_notice").replace("'", "&#39;") in html
     assert f'href="/f/{token}/q/talk_about"' in html  # Start goes to the first question
     assert "<script" not in html and "style=" not in html  # CSP: nothing inline
+    assert 'href="/privacy"' in html and catalogue.text("web_privacy_link") in html  # the full notice
     invitation = _invitation(app, invitation_id)
     assert invitation.status == "opened" and invitation.opened_at is not None
     with app.extensions["db"].session() as session:
