@@ -17,6 +17,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from storage.audit import record
 from storage.models import Quote, Review, YouSaidWeDid
 from storage.quotes import (
     QuoteError,
@@ -52,6 +53,9 @@ def index():
     if status not in STATUSES:
         status = "candidate"
     quotes = session.scalars(select(Quote).where(Quote.status == status).order_by(Quote.id.desc()).limit(200)).all()
+    # Seeing respondents' (redacted) words is recorded, like opening a review's answers.
+    record(session, current_staff().id, "view_quotes", "quote", None, status=status, quotes=[q.id for q in quotes])
+    session.commit()
     minimum = current_app.config["HYS"].SMALL_GROUP_MIN
     rows = [(q, attribution(q.role, q.age), group_size(session, q, *_reporting_year(q.invitation.review.review_date)))
             for q in quotes]

@@ -100,3 +100,16 @@ def test_free_text_is_raw_only_for_the_childs_iro_and_redacted_for_managers(app,
         assert "07400 123456" not in html and "Okafor" not in html and comment not in html
     staff_login("iro")  # another IRO: not their child, not even redacted
     assert client.get(f"/dashboard/reviews/{review_id}").status_code == 404
+
+
+def test_opening_the_quotes_list_is_audited(app, client, staff_login):
+    from storage.models import AuditEvent
+
+    _review_with_comment(app, "W6", "the bus to school is always late")
+    manager_id = staff_login("manager")
+    assert "always late" in client.get("/dashboard/quotes").get_data(as_text=True)
+    with app.extensions["db"].session() as session:
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.staff_id == manager_id,
+                                                           AuditEvent.action == "view_quotes")).all()
+        quote_id = session.scalar(select(Quote.id))
+        assert event.detail == {"status": "candidate", "quotes": [quote_id]}
