@@ -88,3 +88,22 @@ def test_started_by_sms_the_web_link_carries_on_at_the_next_question(app, client
         counts = dict(session.execute(select(Answer.channel, func.count()).where(
             Answer.invitation_id == invitation_id).group_by(Answer.channel)).all())
     assert counts == {"sms": 3, "web": 1}
+
+
+def test_the_same_question_answered_by_sms_and_then_on_an_open_web_page_is_stored_once(app, client):
+    """The page was open at a question while the child texted its answer: the later answer wins."""
+    db = app.extensions["db"]
+    invitation_id, token = make_invitation(db, "child_before", "child", age=11, channel="sms", contact=PHONE)
+    page = client.get(f"/f/{token}/q/talk_about").get_data(as_text=True)  # the page is open here
+    with db.session() as session:
+        invitation = session.get(Invitation, invitation_id)
+        invitation.state = engine.start(form_of(invitation), respondent_for(invitation)).state.to_dict()
+    assert _sms(app, "2").recorded == ["talk_about"]  # School, by text
+    response = client.post(f"/f/{token}/q/talk_about", data={"csrf_token": csrf_token_from(page),
+                                                             "action": "next", "talk_about": "home"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/f/{token}/q/feeling")
+    rows = [r for r in _rows(app, invitation_id) if r.question_key == "talk_about"]
+    assert [(r.value, r.channel) for r in rows] == [("home", "web")]
+    # SMS carries on at the next question, not at the one answered twice.
+    assert _sms(app, "happy").recorded == ["feeling"]
+    assert len(_rows(app, invitation_id)) == 2
