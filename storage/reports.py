@@ -23,8 +23,8 @@ optionally only one review type or one IRO's reviews; simulated reviews never co
 How it stays fast (bench/report.py times it on a national-scale year in PostgreSQL): one
 grouped query per table. Invitations are read once for this year's and last year's return
 rates together (unless the period is longer than a year, so that the two overlap). Answers
-are read once, grouped on plain columns (form, question, value) with one filtered count
-per quarter rather than a worked-out quarter as a GROUP BY key: PostgreSQL can then see
+are read once, grouped on plain columns (form, question, value) with a filtered (running)
+count per quarter rather than a worked-out quarter as a GROUP BY key: PostgreSQL can then see
 how few groups there are and runs it as a parallel scan with partial aggregation, like
 the plain GROUP BY a person would write (grouped on a computed quarter, it expects a group
 per row and runs on one core, about twice as slow). Migration 0002 adds covering indexes
@@ -140,16 +140,15 @@ def _answer_counts(session: Session, scope: list, role: str | None, quarters: li
     columns only, PostgreSQL can estimate how few groups there are (questions x options)
     and run the query as a parallel scan with partial aggregation, like the plain GROUP BY
     a person would write; grouped on a worked-out quarter it cannot, and runs it on one
-    core. Rows: (form_id, question_key, value, value_num, count in quarter 0, 1, ...).
+    core. Rows: (form_id, question_key, value, value_num, running count to the end of quarter
+0, 1, ..., the last being the whole period).
     """
     conditions = [*scope, Invitation.form_id.in_(form_ids), Answer.skipped.is_(False)]
     if role:
         conditions.append(Invitation.role == role)
-    if len(quarters) == 1:
-        counts = [func.count()]
-    else:
-        counts = [func.count().filter(and_(Review.review_date >= q.start, Review.review_date <= q.end))
-                  for q in quarters]
+    # Running counts (reviews up to the end of each quarter), one date compare each; the
+    # last is every answer in scope. ``_group_answers`` takes the differences.
+    counts = [*(func.count().filter(Review.review_date <= q.end) for q in quarters[:-1]), func.count()]
     stmt = (select(Invitation.form_id, Answer.question_key, Answer.value, Answer.value_num, *counts)
             .select_from(Answer).join(Invitation, Answer.invitation_id == Invitation.id)
             .join(Review, Invitation.review_id == Review.id)
@@ -190,7 +189,7 @@ def _question_rows(forms: Mapping[str, FormDefinition],
 
 
 def _group_answers(forms: Mapping[str, FormDefinition], rows) -> dict[int, dict[tuple[str, str], dict[str, int]]]:
-    """Fold grouped answer rows (form, question, value, number, a count per quarter) into per-quarter counts.
+    """Fold grouped answer rows (form, question, value, number, running counts) into per-quarter counts.
 
     A multi or feelings answer is stored as "a;b": it counts once towards n and once for
     each option picked.
@@ -198,12 +197,13 @@ def _group_answers(forms: Mapping[str, FormDefinition], rows) -> dict[int, dict[
     types = {(f.id, q.key): (q.type, q.report or DEFAULT_REPORT.get(q.type))
              for f in forms.values() for q in f.questions}
     out: dict[int, dict[tuple[str, str], dict[str, int]]] = defaultdict(dict)
-    for form_id, key, value, value_num, *per_quarter in rows:
+    for form_id, key, value, value_num, *running in rows:
         known = types.get((form_id, key))
         if known is None or known[1] in (None, "none"):
             continue
         qtype, kind = known
-        for quarter, count in enumerate(per_quarter):
+        for quarter, (upto, before) in enumerate(zip(running, [0, *running[:-1]], strict=True)):
+            count = int(upto) - int(before)
             if count:
                 _add_answer(out[quarter].setdefault((form_id, key), defaultdict(int)), qtype, kind, value,
                             value_num, int(count))
