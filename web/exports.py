@@ -177,8 +177,13 @@ def _docx_quotes(document, report: dict[str, Any]) -> None:  # noqa: ANN001
         return
     for title, group in quotes_by_theme(quotes):
         document.add_heading(title, level=2)
-        for quote in group:
+        printed: set[tuple[str, str]] = set()
+        # Children and young people first, then the adults; the same words with the same signature once.
+        for quote in sorted(group, key=lambda q: q["role"] not in ("child", "care_leaver")):
             signed = quote.get("attribution") or attribution(quote["role"], quote.get("age"))
+            if (quote["text"], signed) in printed:
+                continue
+            printed.add((quote["text"], signed))
             document.add_paragraph(f"\u201c{quote['text']}\u201d {signed}", style="Quote")
     document.add_paragraph("Only quotes approved by a manager, redacted and attributed by role and age.")
 

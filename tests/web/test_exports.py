@@ -207,6 +207,8 @@ def _themed_quotes(app, seeded) -> None:  # noqa: ANN001
                   redacted_text="I want to see my nan every week", themes="family_contact", status="approved"),
             Quote(invitation_id=child.id, form_id="child_after", question_key="iro_comment", role="child", age=11,
                   redacted_text="My school is much better now", themes="school;listened_to", status="approved"),
+            Quote(invitation_id=child.id, form_id="child_after", question_key="iro_comment", role="child", age=11,
+                  redacted_text="I want to see my nan every week", themes="family_contact", status="approved"),
         ])
         carer_quote = session.scalar(select(Quote).where(Quote.role == "carer"))
         manager = session.get(Staff, year.manager)
@@ -230,6 +232,9 @@ def test_docx_is_a_chapter_with_quotes_grouped_by_theme(app, seeded, tmp_path): 
     # The small carer group's quote shows only because a manager overrode it, signed by role only.
     assert f"\u201c{HIDDEN_TEXTS[2]}\u201d (foster carer)" in quotes
     assert f"\u201c{APPROVED_QUOTE}\u201d (10)" in quotes
+    # Children first under a theme; the same words with the same signature printed once.
+    assert quotes.index(f"\u201c{APPROVED_QUOTE}\u201d (10)") < quotes.index(f"\u201c{HIDDEN_TEXTS[2]}\u201d (foster carer)")
+    assert quotes.count("\u201cI want to see my nan every week\u201d (11)") == 1
     assert headings.index("School and education") < headings.index("Other things people said")
     assert any("You said, we did: 3 children were told" in text for text in texts)
     you_said = next(t for t in _docx_tables(document) if t[0] == ["Period", "Replies"])
