@@ -7,7 +7,8 @@ two workers share the work), plans each one from its review date
 
 - a message step is queued in the outbox (the rule of ``storage.outbox.enqueue``, one
   INSERT per page) under the dedupe key ``f"{step}:{invitation.id}"`` (two runs or two
-  workers queue it once) and noted in ``steps_done``; the sender moves the invitation to "sent" when it is delivered;
+  workers queue it once) and noted in ``steps_done``; a queued reminder is also an
+  event on the invitation's timeline; the sender moves the invitation to "sent" when it is delivered;
 - a close expires what was not completed (answers received stay counted);
 - steps that can no longer help (a reminder after a late invite, anything after the
   close) are noted as skipped; nothing goes to an opted-out address, to paper
@@ -28,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.lifecycle import set_status
+from storage.lifecycle import log_event, set_status
 from storage.models import Invitation, OptOut, OutboxMessage, Review, utcnow
 from surveys import engine
 from surveys.forms import all_forms
@@ -188,6 +189,7 @@ def _process_page(session: Session, config: Any, page: list[Any], plans: _Plans,
         addresses.add(carer_route[0])
     opted = _opted_out(session, addresses)
     outbox_rows: list[dict[str, Any]] = []
+    reminders: dict[str, Invitation] = {}  # dedupe key -> invitation, for the timeline
     for invitation, review_date, decision in work:
         counts["invitations"] += 1
         done = dict(invitation.steps_done or {})
@@ -207,6 +209,8 @@ def _process_page(session: Session, config: Any, page: list[Any], plans: _Plans,
             outcome = _send_step(config, invitation, review_date, step, carers, opted, titles, now)
             if isinstance(outcome, dict):
                 outbox_rows.append(outcome)  # queued below, with the page's others
+                if step.kind == "reminder":
+                    reminders[outcome["dedupe_key"]] = invitation
                 done[step.name] = stamp
                 continue
             done[step.name] = outcome
@@ -217,19 +221,22 @@ def _process_page(session: Session, config: Any, page: list[Any], plans: _Plans,
         if done != (invitation.steps_done or {}):
             invitation.steps_done = done
     queued = _enqueue_all(session, outbox_rows)
-    counts["queued"] += queued
-    counts["already_queued"] += len(outbox_rows) - queued
+    counts["queued"] += len(queued)
+    counts["already_queued"] += len(outbox_rows) - len(queued)
+    # The first message shows as the "sent" status; a reminder is an event on the timeline.
+    for key in sorted(queued & reminders.keys()):
+        log_event(session, reminders[key], key.split(":", 1)[0], now=now, detail="reminder queued")
 
 
-def _enqueue_all(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Put a page's messages in the outbox in one statement; how many were new.
+def _enqueue_all(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Put a page's messages in the outbox in one statement; the dedupe keys that were new.
 
     The same rule as ``storage.outbox.enqueue`` (insert unless the dedupe key is
     already there), for many rows at once: one INSERT per message was most of the
     cost of a busy morning's run.
     """
     if not rows:
-        return 0
+        return set()
     table = OutboxMessage.__table__
     dialect = session.get_bind().dialect.name
     stmt = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
@@ -237,7 +244,7 @@ def _enqueue_all(session: Session, rows: list[dict[str, Any]]) -> int:
     created = utcnow()
     for row in rows:
         row["created_at"] = created
-    return len(session.connection().execute(stmt, rows).all())
+    return set(session.connection().execute(stmt, rows).scalars())
 
 
 def _carers(session: Session, needed: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[tuple[str, str], str]]:

@@ -128,7 +128,7 @@ def _review_page(client, db, ref: str) -> dict[str, tuple[str, list[str]]]:  # n
     shown = {}
     for section in response.get_data(as_text=True).split('<section class="invitation"')[1:]:
         heading = re.search(r'<h3 id="inv-\d+">(.*?) <span class="tag">([a-z_]+)</span></h3>', section)
-        timeline = re.findall(r'<li><time datetime="[^"]+">([^<]+)</time>: ([a-z_]+)</li>', section)
+        timeline = re.findall(r'<li><time datetime="[^"]+">([^<]+)</time>: ([^<]+)</li>', section)
         shown[html.unescape(heading.group(1))] = (heading.group(2), [f"{when}: {event}" for when, event in timeline])
     return shown
 
@@ -240,25 +240,32 @@ def test_three_reviews_from_import_to_the_feedback_close(db, channel_config, twi
         assert (partial.sent_at, partial.opened_at, partial.completed_at) == (
             at("2026-08-27T08:00:00"), at("2026-09-01T16:00:00"), at("2026-09-07T17:00:00"))
 
-    # Every status and its time, on the review page (local time: BST until 25 October).
+    # Every status and reminder with its time, on the review page (local time: BST until 25 October).
     staff_login("manager")
     assert _review_page(client, db, "R-AUG") == {
         "Carer: consultation": ("expired", ["Thu 27 Aug 2026 09:00: sent", "Thu 03 Sep 2026 20:00: opened",
+                                            "Fri 04 Sep 2026 09:00: reminder_1", "Wed 09 Sep 2026 09:00: reminder_2",
                                             "Fri 11 Sep 2026 00:00: expired"]),
         "Child / young person: consultation": ("completed", ["Thu 27 Aug 2026 09:00: sent", "Tue 01 Sep 2026 17:00: opened",
-                                              "Tue 01 Sep 2026 17:00: partial", "Mon 07 Sep 2026 18:00: completed"]),
+                                              "Tue 01 Sep 2026 17:00: partial", "Fri 04 Sep 2026 09:00: reminder_1",
+                                              "Mon 07 Sep 2026 18:00: completed"]),
         "Education: consultation": ("failed", ["Thu 27 Aug 2026 09:00: failed"]),
         "Health: consultation": ("expired", ["Fri 11 Sep 2026 00:00: expired"]),
         "Parent: consultation": ("opted_out", ["Thu 27 Aug 2026 09:00: sent", "Fri 28 Aug 2026 13:00: opted_out"]),
-        "Carer: feedback": ("expired", ["Mon 14 Sep 2026 08:00: sent", "Mon 12 Oct 2026 08:00: expired"]),
-        "Child / young person: feedback": ("expired", ["Mon 14 Sep 2026 08:00: sent", "Mon 12 Oct 2026 08:00: expired"]),
+        "Carer: feedback": ("expired", ["Mon 14 Sep 2026 08:00: sent", "Mon 21 Sep 2026 10:00: feedback_reminder",
+                                        "Mon 12 Oct 2026 08:00: expired"]),
+        "Child / young person: feedback": ("expired", ["Mon 14 Sep 2026 08:00: sent",
+                                                       "Mon 21 Sep 2026 10:00: feedback_reminder",
+                                                       "Mon 12 Oct 2026 08:00: expired"]),
         "Parent: feedback": ("opted_out", ["Fri 28 Aug 2026 13:00: opted_out"]),
     }
     assert _review_page(client, db, "R-DECL")["Child / young person: consultation"] == (
         "declined", ["Thu 27 Aug 2026 09:00: sent", "Fri 28 Aug 2026 16:01: declined"])
     assert _review_page(client, db, "R-MOVED") == {
-        "Child / young person: consultation": ("expired", ["Thu 27 Aug 2026 09:00: sent", "Wed 02 Sep 2026 11:00: rescheduled",
-                                            "Fri 25 Sep 2026 00:00: expired"]),
-        "Child / young person: feedback": ("expired", ["Wed 02 Sep 2026 11:00: rescheduled", "Mon 28 Sep 2026 08:00: sent",
-                                        "Mon 26 Oct 2026 08:00: expired"]),
+        "Child / young person: consultation": ("expired", [
+            "Thu 27 Aug 2026 09:00: sent", "Wed 02 Sep 2026 11:00: rescheduled", "Fri 18 Sep 2026 09:00: reminder_1",
+            "Wed 23 Sep 2026 09:00: reminder_2", "Fri 25 Sep 2026 00:00: expired"]),
+        "Child / young person: feedback": ("expired", [
+            "Wed 02 Sep 2026 11:00: rescheduled", "Mon 28 Sep 2026 08:00: sent",
+            "Mon 05 Oct 2026 10:00: feedback_reminder", "Mon 26 Oct 2026 08:00: expired"]),
     }
