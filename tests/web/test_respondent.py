@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from storage.models import Alert, Answer, Invitation, InvitationEvent, LoginAttempt
@@ -254,12 +255,16 @@ def _web_keys() -> set[str]:
                                                       "language_name"}
 
 
-def test_the_childs_consultation_is_wholly_in_welsh():
-    """Every text of child_before and every catalogue text the pages show has a Welsh version."""
+WELSH_FORMS = ("child_before", "child_after")
+
+
+@pytest.mark.parametrize("form_id", WELSH_FORMS)
+def test_the_childrens_forms_are_wholly_in_welsh(form_id: str):
+    """Every text of the form and every catalogue text the pages show has a Welsh version."""
     from surveys.forms import get_form
     from surveys.schema import _texts_in
 
-    form = get_form("child_before")
+    form = get_form(form_id)
     assert "cy" in form.title and "cy" in form.intro and "cy" in form.thanks
     for question in form.questions:
         for where, texts in _texts_in(question):
@@ -276,27 +281,37 @@ def _visible_text(html: str) -> str:
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
 
 
-def test_a_welsh_child_sees_no_english_on_any_page(app, client):
-    """Walk every screen of child_before in Welsh, for an under-8 and an 11-year-old."""
+# Answers that open the follow-up questions, so the walk sees them too.
+OPENING = {"child_before": {"talk_about": ["school", "other"]},
+           "child_after": {"spoke_before": "no", "how_attended": "did_not_take_part"}}
+
+
+@pytest.mark.parametrize("form_id", WELSH_FORMS)
+def test_a_welsh_child_sees_no_english_on_any_page(app, client, form_id: str):
+    """Walk every screen of the form in Welsh, for an under-8 and an 11-year-old."""
     from surveys.forms import get_form
 
-    form = get_form("child_before")
+    form = get_form(form_id)
     english = set(_english_texts(form)) | {catalogue.text(k) for k in _web_keys() if not k.startswith("web_")
                                            or k in ("web_next", "web_back", "web_skip", "web_send")}
     english |= {catalogue.text(k).split("{")[0].strip() for k in _web_keys() if k.startswith("web_")}
     # Words that are the same in both languages, and names.
     same = {text for text in english if catalogue.text("language_name") == text or len(text) < 4}
     english -= same
+    scale = next(q for q in form.questions if q.type == "scale")
     for age in (6, 11):
-        invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child", age=age,
-                                               language="cy")
+        invitation_id, token = make_invitation(app.extensions["db"], form_id, "child", age=age, language="cy")
         pages = [f"/f/{token}/intro"]
-        response = _post(client, f"/f/{token}/q/talk_about", {"action": "next", "talk_about": ["school", "other"]})
-        assert response.status_code == 302
-        keys = [q.key for q in form.questions if q.key != "chair" or age >= 8]
-        pages += [f"/f/{token}/q/{key}" for key in keys]
-        for url in pages:
-            html = _html(client.get(url))
+        for key, value in OPENING[form_id].items():
+            response = _post(client, f"/f/{token}/q/{key}", {"action": "next", key: value})
+            assert response.status_code == 302, (key, _html(response)[-2000:])
+        walked = 0
+        for url in pages + [f"/f/{token}/q/{q.key}" for q in form.questions]:
+            response = client.get(url)
+            if response.status_code == 302:  # not asked of this child
+                continue
+            walked += 1
+            html = _html(response)
             assert '<html lang="cy">' in html, url
             assert ' lang="en" class="r-link-button">English</button>' in html, url  # the way back
             html = re.sub(r'<form[^>]*class="r-lang".*?</form>', "", html, flags=re.S)
@@ -304,15 +319,18 @@ def test_a_welsh_child_sees_no_english_on_any_page(app, client):
             seen = _visible_text(html)
             leaked = sorted(text for text in english if text in seen)
             assert leaked == [], (url, leaked)
+        assert walked >= len(form.questions) - 3, walked  # nearly every question was seen
         # An answer the page cannot accept: the friendly message is Welsh as well.
-        page = client.get(f"/f/{token}/q/safe_home_score")
-        bad = client.post(f"/f/{token}/q/safe_home_score", data={"csrf_token": csrf_token_from(_html(page)),
-                                                                 "action": "next", "safe_home_score": "12"})
+        low, high = scale.scale.min, scale.scale.max
+        page = client.get(f"/f/{token}/q/{scale.key}")
+        bad = client.post(f"/f/{token}/q/{scale.key}", data={"csrf_token": csrf_token_from(_html(page)),
+                                                             "action": "next", scale.key: str(high + 2)})
         assert bad.status_code == 422
-        assert catalogue.text("web_error_scale", "cy", min=1, max=10) in _visible_text(_html(bad))
-        assert catalogue.text("web_error_scale", min=1, max=10) not in _visible_text(_html(bad))
+        assert catalogue.text("web_error_scale", "cy", min=low, max=high) in _visible_text(_html(bad))
+        assert catalogue.text("web_error_scale", min=low, max=high) not in _visible_text(_html(bad))
         answers = _answers(app, invitation_id)
-        assert answers["talk_about"].value == "school;other"  # stored as keys, whatever the language
+        for key, value in OPENING[form_id].items():  # stored as keys, whatever the language
+            assert answers[key].value == (";".join(value) if isinstance(value, list) else value)
 
 
 def test_a_question_not_yet_translated_is_marked_as_english(app):
