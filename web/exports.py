@@ -274,6 +274,10 @@ MIMETYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
+# The figures page's query parameters a download carries over.
+FILTER_KEYS = ("period", "year", "quarter", "from", "to", "role", "review_type", "iro")
+
+
 def render_export(report: dict[str, Any], fmt: str) -> bytes:
     """The report in ``fmt`` as bytes (what a download or the CLI writes)."""
     if fmt in BINARY_FORMATS:
@@ -287,7 +291,7 @@ def render_export(report: dict[str, Any], fmt: str) -> bytes:
 
 def init_app(app) -> None:  # noqa: ANN001
     """The dashboard's download buttons: the figures page's period and filters, in any format."""
-    from flask import Blueprint, Response, request
+    from flask import Blueprint, Response, request, url_for
 
     from storage.audit import record
     from storage.reports import build_report
@@ -297,6 +301,12 @@ def init_app(app) -> None:  # noqa: ANN001
     from web.errors import error_response
 
     bp = Blueprint("exports", __name__, url_prefix="/dashboard")
+
+    def export_url(fmt: str, args) -> str:  # noqa: ANN001
+        """The download link for the figures page's own filters (and nothing else from its query)."""
+        return url_for("exports.download", fmt=fmt, **{k: v for k, v in args.items() if k in FILTER_KEYS})
+
+    app.jinja_env.globals["export_url"] = export_url
 
     @bp.route("/figures/download.<fmt>")
     @login_required("admin", "manager")
