@@ -240,6 +240,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         set_status(session, invitation, "declined", now=now, detail=f"stopped on {message.channel}")
     result.recorded = list(turn.recorded)
     result.alerts = len(saved.alerts)
+    _notify_now(session, result, message, saved.alerts)
     result.complete = turn.complete
     parts = render_parts(turn, _render_channel(message, invitation), respondent.language)
     if saved.alerts and helpline_on_alert:
@@ -267,11 +268,20 @@ def _screen_stray(session: Session, result: Dispatched, message: Inbound, invita
     found = screen(message.text)
     if not found.flagged:
         return []
-    raise_alert(session, invitation, question_key=None, reason="; ".join(found.reasons)[:200] or "screened",
-                categories=";".join(found.categories)[:200], excerpt=message.text, now=now)
+    alert = raise_alert(session, invitation, question_key=None, reason="; ".join(found.reasons)[:200] or "screened",
+                        categories=";".join(found.categories)[:200], excerpt=message.text, now=now)
     result.alerts += 1
+    _notify_now(session, result, message, [alert])
     result.invitation_id = invitation.id
     return [Part(engine.text("safeguarding_reply", invitation.language or "en"))]
+
+
+def _notify_now(session: Session, result: Dispatched, message: Inbound, alerts: list[Any]) -> None:
+    """Send the IRO's alert email and SMS with the replies, not at the worker's next round."""
+    if message.channel == "sim" or not alerts:
+        return  # a rehearsal never pages an IRO (web.simulator cancels them)
+    keys = [f"alert:{a.id}:{kind}" for a in alerts for kind in ("email", "sms")]
+    result.outbox_ids.extend(session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key.in_(keys))))
 
 
 def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[Part],

@@ -19,11 +19,12 @@ ALERT_TEXT = (
 
 def raise_alert(session: Session, invitation: Invitation, *, question_key: str | None, reason: str,
                 categories: str | None, excerpt: str | None, now: datetime | None = None,
-                public_base_url: str | None = None) -> Alert:
+                public_base_url: str | None = None, notify: str | None = None) -> Alert:
     """Store an alert and queue its notification to the child's IRO (email and SMS).
 
     The notification names the review, never the child's words: those are only on the
-    dashboard, behind the IRO's login.
+    dashboard, behind the IRO's login. ``notify`` (default: the ``ALERT_NOTIFY``
+    environment setting) picks email, SMS or both.
     """
     now = now or utcnow()
     review = invitation.review
@@ -39,10 +40,21 @@ def raise_alert(session: Session, invitation: Invitation, *, question_key: str |
     base = (public_base_url or os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/")
     body = ALERT_TEXT.format(review_ref=review.review_ref, role=invitation.role,
                              url=f"{base}/dashboard/alerts/{alert.id}")
-    if email:
+    ways = notify_channels(notify if notify is not None else os.environ.get("ALERT_NOTIFY"))
+    phone = iro.phone if iro is not None else None
+    if email and ("email" in ways or not phone):  # never silent: no mobile means email anyway
         enqueue(session, channel="email", to=email, body=body, dedupe_key=f"alert:{alert.id}:email",
                 purpose="alert", payload={"subject": f"Safeguarding alert: review {review.review_ref}"})
-    if iro is not None and iro.phone:
-        enqueue(session, channel="sms", to=iro.phone, body=body, dedupe_key=f"alert:{alert.id}:sms",
+    if phone and "sms" in ways:
+        enqueue(session, channel="sms", to=phone, body=body, dedupe_key=f"alert:{alert.id}:sms",
                 purpose="alert")
     return alert
+
+
+def notify_channels(setting: str | None) -> set[str]:
+    """How the IRO hears of an alert (``ALERT_NOTIFY``: "email,sms", "email" or "sms").
+
+    Unset, empty or unknown values mean both: safeguarding is never switched off.
+    """
+    ways = {part.strip().lower() for part in (setting or "").split(",")} & {"email", "sms"}
+    return ways or {"email", "sms"}

@@ -6,16 +6,24 @@ import json
 from datetime import UTC, datetime
 
 import click
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from flask.cli import with_appcontext
 
 from storage.privacy import erase_child, export_as_csv, purge, subject_access_export
+from surveys import catalogue
 from surveys.engine import text as catalogue_text
 
 
 def privacy_page():
-    """What happens to what you tell us, in plain words (linked from every channel)."""
-    return render_template("privacy.html", notice=catalogue_text("privacy_notice"))
+    """What happens to what you tell us, in plain words (linked from every channel).
+
+    Every text comes from the message catalogue; ``?lang=cy`` shows the Welsh one, with
+    English wherever a text is not translated yet.
+    """
+    language = request.args.get("lang", "en")
+    language = language if language in catalogue.languages() else "en"
+    return render_template("privacy.html", lang=language, child=True,
+                           t=lambda key, **values: catalogue_text(key, language, **values))
 
 
 def _now(value: str | None) -> datetime:

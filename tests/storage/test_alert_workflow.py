@@ -174,3 +174,27 @@ def test_send_round_escalates_too(app) -> None:  # noqa: ANN001
         assert session.get(Alert, world.alerts["R-B1"]).escalated_at == at(23, 11)
         mails = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "alert_escalation")).all()
         assert {m.to for m in mails} == {"manager@council.example"}
+
+
+@pytest.mark.parametrize(("setting", "phone", "expected"), [
+    ("email,sms", "+447400123456", [("email", "iro-a@council.example"), ("sms", "+447400123456")]),
+    ("email", "+447400123456", [("email", "iro-a@council.example")]),
+    ("sms", "+447400123456", [("sms", "+447400123456")]),
+    ("sms", None, [("email", "iro-a@council.example")]),  # no mobile: email, never silence
+    ("", "+447400123456", [("email", "iro-a@council.example"), ("sms", "+447400123456")]),
+    ("pigeon", None, [("email", "iro-a@council.example")]),
+])
+def test_alert_notify_setting_picks_email_sms_or_both(db, monkeypatch, setting, phone, expected) -> None:  # noqa: ANN001
+    from storage.alerts import raise_alert
+    from storage.models import Invitation
+
+    monkeypatch.setenv("ALERT_NOTIFY", setting)
+    with db.session() as session:
+        world = build_world(session)
+        session.get(Staff, world.iro_a).phone = phone
+        invitation = session.get(Invitation, world.invitations["R-A1:child"])
+        alert = raise_alert(session, invitation, question_key=None, reason="harm words", categories="harm",
+                            excerpt="words", now=at(23, 12))
+        sent = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"alert:{alert.id}:%"))
+                               .order_by(OutboxMessage.channel)).all()
+        assert [(m.channel, m.to) for m in sent] == expected

@@ -292,3 +292,41 @@ def test_privacy_and_help_commands_on_telegram(channel_app, telegram_post, teleg
     # "privacy" typed in a sentence is an answer like any other, not the command.
     telegram_post(message_update(chat, "what about my privacy"))
     assert _telegram_texts(telegram_fake, str(chat))[-1] != engine.text("privacy_reply")
+
+
+def test_the_iro_is_notified_at_once_without_waiting_for_the_worker(channel_app, twilio_post, twilio_fake,
+                                                                      smtp_fake, monkeypatch):
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://hys.example.test")
+    phone = "+447400100905"
+    with channel_app.extensions["db"].session() as session:
+        iro = add_staff(session, "iro.now@council.example", "iro", "iro-now-password", phone="+447400999002")
+        invitation = make_invitation(session, form_id="child_after", contact=phone)
+        invitation.review.iro_id = iro.id
+    twilio_post(SMS_PATH, inbound_sms_form(phone, "Hi"))
+    twilio_post(SMS_PATH, inbound_sms_form(phone, "my uncle touches me and says its our secret"))
+    # No deliver_due: the webhook's own sending round took the IRO's notices too.
+    assert [m for m in smtp_fake.messages if "iro.now@council.example" in m.rcpt_tos]
+    assert len(twilio_fake.sent("+447400999002")) == 1
+    assert "/dashboard/alerts/" in twilio_fake.sent("+447400999002")[0]["Body"]
+    assert HELPLINE in [m["Body"] for m in twilio_fake.sent(phone)]
+
+
+def test_privacy_page_is_child_friendly_from_the_catalogue_and_linked_from_the_form(channel_app):
+    from surveys import catalogue
+
+    client = channel_app.test_client()
+    page = client.get("/privacy")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for key in ("privacy_page_title", "privacy_page_help_heading", "web_help_footer"):
+        assert catalogue.text(key).replace("'", "&#39;") in html, key
+    points = [p for p in catalogue.text("privacy_page_points").split("\n") if p.strip()]
+    assert html.count("<li>") == len(points) >= 5
+    assert "0800 1111" in html and "999" in html
+    assert "<script" not in html and "style=" not in html
+    assert client.get("/privacy?lang=cy").status_code == 200
+    assert client.get("/privacy?lang=xx").status_code == 200  # unknown languages fall back to English
+    with channel_app.extensions["db"].session() as session:
+        token = make_invitation(session, form_id="child_before", channel="web", contact=None).token
+    form_page = client.get(f"/f/{token}").get_data(as_text=True)
+    assert 'href="/privacy"' in form_page
