@@ -86,6 +86,7 @@ def _quarter_of(quarters: list[Quarter]) -> ColumnElement[int]:
 SENT = or_(Invitation.status != "pending", Invitation.sent_at.is_not(None), Invitation.channel == "paper",
            Invitation.received.is_(True))
 PREVIOUS = -1  # the "quarter" number of last year's reviews in the return-rate query
+QUARTERS_PER_PASS = 44  # eleven years' quarters (the API allows ten) in one pass over the answers
 
 
 def _return_rate_counts(session: Session, date_from: date, date_to: date, quarters: list[Quarter],
@@ -188,7 +189,9 @@ def _question_rows(forms: Mapping[str, FormDefinition],
     return rows
 
 
-def _group_answers(forms: Mapping[str, FormDefinition], rows) -> dict[int, dict[tuple[str, str], dict[str, int]]]:
+def _group_answers(forms: Mapping[str, FormDefinition], rows, first_quarter: int = 0,
+                   out: dict[int, dict[tuple[str, str], dict[str, int]]] | None = None,
+                   ) -> dict[int, dict[tuple[str, str], dict[str, int]]]:
     """Fold grouped answer rows (form, question, value, number, running counts) into per-quarter counts.
 
     A multi or feelings answer is stored as "a;b": it counts once towards n and once for
@@ -196,7 +199,7 @@ def _group_answers(forms: Mapping[str, FormDefinition], rows) -> dict[int, dict[
     """
     types = {(f.id, q.key): (q.type, q.report or DEFAULT_REPORT.get(q.type))
              for f in forms.values() for q in f.questions}
-    out: dict[int, dict[tuple[str, str], dict[str, int]]] = defaultdict(dict)
+    out = defaultdict(dict) if out is None else out
     for form_id, key, value, value_num, *running in rows:
         known = types.get((form_id, key))
         if known is None or known[1] in (None, "none"):
@@ -205,7 +208,7 @@ def _group_answers(forms: Mapping[str, FormDefinition], rows) -> dict[int, dict[
         for quarter, (upto, before) in enumerate(zip(running, [0, *running[:-1]], strict=True)):
             count = int(upto) - int(before)
             if count:
-                _add_answer(out[quarter].setdefault((form_id, key), defaultdict(int)), qtype, kind, value,
+                _add_answer(out[first_quarter + quarter].setdefault((form_id, key), defaultdict(int)), qtype, kind, value,
                             value_num, int(count))
     return out
 
@@ -305,6 +308,9 @@ def build_report(session: Session, date_from: date, date_to: date, *, role: str 
 
         forms = all_forms()
     quarters = quarters_between(date_from, date_to)
+    wanted_iro = iro_id
+    if iro_id is not None and not 0 < iro_id < 2**31:
+        iro_id = 0  # an id no account can have (a number from a query string) matches no review, not an error
     filters = _review_filters(review_type, iro_id)
     scope = [Review.review_date >= date_from, Review.review_date <= date_to, *filters]
     quarter = _quarter_of(quarters)
@@ -329,7 +335,12 @@ def build_report(session: Session, date_from: date, date_to: date, *, role: str 
 
     # Answers, grouped by form and question in the database, with a count per quarter.
     form_ids = list(forms)
-    per_quarter = _group_answers(forms, _answer_counts(session, scope, role, quarters, form_ids)) if form_ids else {}
+    per_quarter: dict[int, dict[tuple[str, str], dict[str, int]]] = defaultdict(dict)
+    for first in range(0, len(quarters) if form_ids else 0, QUARTERS_PER_PASS):
+        # A long custom period is read in slices of years, so a query never grows too wide.
+        chunk = quarters[first:first + QUARTERS_PER_PASS]
+        chunk_scope = [Review.review_date >= chunk[0].start, Review.review_date <= chunk[-1].end, *filters]
+        _group_answers(forms, _answer_counts(session, chunk_scope, role, chunk, form_ids), first, per_quarter)
     whole: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for grouped in per_quarter.values():
         for key, counts in grouped.items():
@@ -354,7 +365,7 @@ def build_report(session: Session, date_from: date, date_to: date, *, role: str 
 
     return {
         "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
-        "filters": {"role": role, "review_type": review_type, "iro_id": iro_id},
+        "filters": {"role": role, "review_type": review_type, "iro_id": wanted_iro},
         "small_number_threshold": SMALL_NUMBER,
         "return_rates": _rate_rows({k: (v[0], v[1]) for k, v in totals.items()}),
         "questions": _question_rows(forms, whole),

@@ -454,12 +454,12 @@ def figures():
     if review_type and review_type not in ("CLA", "PP"):
         error, review_type = "Choose CLA or Pathway Plan reviews.", None
     iro_id = None
-    if args.get("iro"):
-        try:
-            iro_id = int(args["iro"])
-        except ValueError:
-            error = "Choose an IRO from the list."
     iros = db.scalars(select(Staff).where(Staff.role == "iro").order_by(Staff.email)).all()
+    if args.get("iro"):
+        if args["iro"] in {str(iro.id) for iro in iros}:
+            iro_id = int(args["iro"])
+        else:
+            error = "Choose an IRO from the list."
     try:
         from storage.reports import build_report
     except ImportError:

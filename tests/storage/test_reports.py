@@ -166,3 +166,38 @@ def test_simulated_reviews_never_count(db, year):  # noqa: ANN001
         assert session.get(Review, review.id).simulated is True
         after = build_report(session, *PERIOD)
     assert after == before
+
+
+def test_one_pass_over_answers_and_invitations(db, year):  # noqa: ANN001
+    """Answers and invitations are each read once (last year's return rates in the same pass)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.session() as session:
+            build_report(session, *PERIOD)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len([s for s in statements if "FROM answers" in s]) == 1
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM invitations" in s
+                and "sum(" in s.lower()]) == 1
+
+
+def test_a_long_custom_period_and_an_impossible_iro_id(db, year):  # noqa: ANN001
+    """Two centuries (800 quarters, read in slices) give each quarter the same figures as one year does."""
+    with db.session() as session:
+        one_year = build_report(session, *PERIOD)
+        long = build_report(session, date(1950, 1, 1), date(2149, 12, 31))
+        nobody = build_report(session, *PERIOD, iro_id=10**30)
+    assert len(long["by_quarter"]) == 800
+    blocks = {q["quarter"]: q for q in long["by_quarter"]}
+    for quarter in one_year["by_quarter"]:
+        assert blocks[quarter["quarter"]]["questions"] == quarter["questions"], quarter["quarter"]
+    know = [q for block in long["by_quarter"] for q in block["questions"]
+            if (q["survey"], q["key"]) == ("child_after", "know_iro")]
+    assert sum(q["n"] for q in know) == _question(long, "child_after", "know_iro")["n"] > _question(
+        one_year, "child_after", "know_iro")["n"]  # last year's answers are in the long period too
+    assert nobody["return_rates"] == [] and nobody["questions"] == [] and nobody["filters"]["iro_id"] == 10**30
