@@ -198,3 +198,26 @@ def test_alert_notify_setting_picks_email_sms_or_both(db, monkeypatch, setting, 
         sent = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"alert:{alert.id}:%"))
                                .order_by(OutboxMessage.channel)).all()
         assert [(m.channel, m.to) for m in sent] == expected
+
+
+def test_unacknowledged_alert_escalates_on_a_frozen_clock_and_reaches_the_manager(db, channel_config,
+                                                                                  smtp_fake) -> None:  # noqa: ANN001
+    from bot.sender import deliver_due
+
+    with db.session() as session:
+        world = build_world(session, raised_at=at(27, 16, 15))  # a Friday afternoon
+        acknowledge(session.get(Alert, world.alerts["R-B1"]), session.get(Staff, world.iro_b),
+                    now=at(27, 16, 20))
+    # 45 working minutes on Friday, the last 15 on Monday morning; the weekend does not count.
+    for moment in (at(27, 17, 0), at(28, 12), at(29, 23, 59), at(30, 9, 14)):
+        with db.session() as session:
+            assert escalate_due(session, channel_config, now=moment) == []
+    with db.session() as session:
+        assert [a.id for a in escalate_due(session, channel_config, now=at(30, 9, 15))] == [world.alerts["R-A1"]]
+    counts = deliver_due(db, channel_config, now=at(30, 9, 46))
+    assert counts["sent"] >= 1
+    mails = [m for m in smtp_fake.messages if "manager@council.example" in m.rcpt_tos]
+    assert len(mails) == 1
+    assert "R-A1" in mails[0].message["Subject"] and f"/dashboard/alerts/{world.alerts['R-A1']}" in \
+        mails[0].part("text/plain")
+    assert "secret words" not in mails[0].part("text/plain")
