@@ -93,6 +93,9 @@ def test_figures_filtered_by_iro_and_quarter(client, figures_world) -> None:  # 
     ("period=quarter&year=2025&quarter=Q7", "Q1, Q2, Q3 or Q4"),
     ("period=year&year=twenty", "a number"),
     ("role=wizard", "Choose a role"),
+    ("iro=99999999999999999999", "Choose an IRO"),  # beyond PostgreSQL's integer: was a 500
+    ("iro=-1", "Choose an IRO"),
+    ("iro=1e3", "Choose an IRO"),
 ])
 def test_bad_periods_get_a_reason_not_a_500(client, figures_world, query, message) -> None:  # noqa: ANN001
     login(client, "manager@council.example")
@@ -106,3 +109,10 @@ def test_figures_are_for_managers_and_admins(app, client, figures_world) -> None
     assert client.get("/dashboard/figures").status_code == 403
     with app.extensions["db"].session() as session:
         assert session.query(Review).count() == 6 and session.get(Staff, figures_world["iro_a"]).role == "iro"
+
+
+def test_downloads_with_an_impossible_iro_are_empty_not_a_500(client, figures_world) -> None:  # noqa: ANN001
+    login(client, "manager@council.example")
+    response = client.get("/dashboard/figures/download.json?iro=99999999999999999999")
+    assert response.status_code == 200
+    assert response.get_json()["return_rates"] == []
