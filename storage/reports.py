@@ -135,14 +135,14 @@ def _rate_rows(counts: Mapping[tuple[str, str, str], tuple[int, int]]) -> list[d
 
 def _answer_counts(session: Session, scope: list, role: str | None, quarters: list[Quarter],
                    form_ids: list[str]):
-    """Answers counted per (form, question, value), one count column per quarter, in one pass.
+    """Answers counted per (form, question, value), a count column per quarter, in one pass.
 
     The quarter is not a GROUP BY key but a filtered count per quarter: grouped on plain
     columns only, PostgreSQL can estimate how few groups there are (questions x options)
     and run the query as a parallel scan with partial aggregation, like the plain GROUP BY
     a person would write; grouped on a worked-out quarter it cannot, and runs it on one
     core. Rows: (form_id, question_key, value, value_num, running count to the end of quarter
-0, 1, ..., the last being the whole period).
+    0, 1, ..., the last being the whole period).
     """
     conditions = [*scope, Invitation.form_id.in_(form_ids), Answer.skipped.is_(False)]
     if role:
