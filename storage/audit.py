@@ -27,3 +27,11 @@ def _refuse_update(*_args: Any) -> None:
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_delete(*_args: Any) -> None:
     raise PermissionError("audit events are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state: Any) -> None:
+    """``update(AuditEvent)`` / ``delete(AuditEvent)`` through a session are refused too."""
+    table = getattr(state.statement, "table", None)
+    if (state.is_update or state.is_delete) and getattr(table, "name", None) == AuditEvent.__tablename__:
+        raise PermissionError("audit events are append-only")
