@@ -55,7 +55,7 @@ def test_a_welsh_childs_letter_is_in_welsh(app, client, staff_login):
     staff_login("manager")
     html = _html(client.get(f"/dashboard/paper/{invitation_id}/letter"))
     assert '<html lang="cy">' in html
-    assert "Mae eich adolygiad ar Dydd Mawrth 8 Rhagfyr 2026." in html
+    assert "Dyddiad eich adolygiad: Dydd Mawrth 8 Rhagfyr 2026." in html
     assert get_form("child_before").title["cy"] in html
     assert catalogue.text("letter_ways", "cy").replace("'", "&#39;") in html
     assert "Am beth hoffet ti siarad yn dy adolygiad?" in html

@@ -211,7 +211,7 @@ def test_language_switch_where_the_form_is_translated(app, client):
     assert response.status_code == 302
     welsh = _html(client.get(f"/f/{token}"))
     assert '<html lang="cy">' in welsh and catalogue.text("privacy_notice", "cy")[:30] in welsh
-    assert "Mae eich adolygiad ar Dydd Mawrth 8 Rhagfyr 2026." in welsh  # the date in Welsh too
+    assert "Dyddiad eich adolygiad: Dydd Mawrth 8 Rhagfyr 2026." in welsh  # the date in Welsh too
     assert 'href="/privacy?lang=cy"' in welsh  # the full privacy page, in Welsh too
     privacy = _html(client.get("/privacy?lang=cy"))
     assert '<html lang="cy">' in privacy and catalogue.text("privacy_page_title", "cy").replace("'", "&#39;") in privacy
