@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from storage.alerts import raise_alert
 from storage.lifecycle import set_status
-from storage.models import Alert, Answer, Invitation, utcnow
+from storage.models import Alert, Answer, Invitation, Quote, utcnow
 from storage.upsert import insert_ignore, upsert
 from surveys.engine import Respondent, answer_signals, is_received
 from surveys.forms import get_form
@@ -82,6 +82,19 @@ class Saved:
     status: str = "pending"
 
 
+def _quotes_made_stale(session: Session, invitation: Invitation, questions: Mapping[str, Question],
+                       answers: Mapping[str, AnswerValue], cleared: Iterable[str]) -> list[int]:
+    """Ids of free-text answers whose words this save changes or removes."""
+    cleared = [k for k in cleared if k not in answers]
+    keys = [k for k in (*answers, *cleared) if k in questions and questions[k].type == "text"]
+    if not keys:
+        return []
+    stored = session.execute(select(Answer.id, Answer.question_key, Answer.free_text).where(
+        Answer.invitation_id == invitation.id, Answer.question_key.in_(keys))).all()
+    return [row.id for row in stored
+            if row.question_key in cleared or str(answers.get(row.question_key)) != (row.free_text or "")]
+
+
 def save_answers(session: Session, invitation: Invitation, answers: Mapping[str, AnswerValue], *,
                  channel: str, skipped: Iterable[str] = (), cleared: Iterable[str] = (),
                  finished: bool = False, raw_text: str | None = None, raw_question: str | None = None,
@@ -93,10 +106,12 @@ def save_answers(session: Session, invitation: Invitation, answers: Mapping[str,
     child may answer any question with a disclosure.
     """
     now = now or utcnow()
+    cleared = list(cleared)
     form = form_of(invitation)
     questions = {q.key: q for q in form.questions}
     result = Saved()
     screened_texts: set[str] = set()
+    stale_quotes = _quotes_made_stale(session, invitation, questions, answers, cleared)
     for key, value in answers.items():
         question = questions.get(key)
         if question is None:
@@ -118,6 +133,9 @@ def save_answers(session: Session, invitation: Invitation, answers: Mapping[str,
         if key in questions:
             insert_ignore(session, Answer, {"invitation_id": invitation.id, "question_key": key, "skipped": True,
                                             "channel": channel, "answered_at": now}, ["invitation_id", "question_key"])
+    if stale_quotes:
+        # A child who changes or takes back their words takes back the quote made of them too.
+        session.execute(delete(Quote).where(Quote.answer_id.in_(stale_quotes)))
     cleared = [k for k in cleared if k not in answers]
     if cleared:
         session.execute(delete(Answer).where(Answer.invitation_id == invitation.id, Answer.question_key.in_(cleared)))

@@ -176,3 +176,25 @@ def test_names_from_the_record_are_redacted(db):
                edited_text="venkataraman and featherstone both help me, thanks to the info desk")
         assert "venkataraman" not in quote.edited_text.lower() and "featherstone" not in quote.edited_text.lower()
         assert "both help me" in quote.edited_text and "info desk" in quote.edited_text
+
+
+def test_a_changed_or_cleared_answer_takes_its_quote_back(db):
+    with db.session() as session:
+        manager = add_staff(session, "boss2@council.example", "manager", None)
+        review, invitation = _answer_text(session, "S1", "I like my school")
+        form = form_of(invitation)
+        key = first_quotable(form).key
+        refresh_candidates(session)
+        quote = session.scalar(select(Quote).where(Quote.invitation_id == invitation.id))
+        decide(session, quote, manager, "approved")
+        # Saving the same words again (a resumed web form) keeps the approved quote.
+        save_answers(session, invitation, {key: "I like my school"}, channel="web")
+        assert session.scalar(select(Quote.status).where(Quote.invitation_id == invitation.id)) == "approved"
+        save_answers(session, invitation, {key: "I want to move school"}, channel="web")
+        assert session.scalar(select(Quote).where(Quote.invitation_id == invitation.id)) is None
+        refresh_candidates(session)
+        fresh = session.scalar(select(Quote).where(Quote.invitation_id == invitation.id))
+        assert fresh.status == "candidate" and "move school" in fresh.redacted_text
+        save_answers(session, invitation, {}, channel="web", cleared=(k for k in [key]))
+        assert session.scalar(select(Quote).where(Quote.invitation_id == invitation.id)) is None
+        assert published_quotes(session, *YEAR, min_group=1) == []
