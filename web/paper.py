@@ -192,6 +192,9 @@ def key_in(invitation_id: int):
                 message += f" {len(saved.alerts)} safeguarding alert(s) raised: the IRO has been told."
             flash(message)
             return redirect(url_for("paper.index"))
+    # The page comes back filled in with what was keyed before: seeing it is a view of the answers.
+    record(session, current_staff().id, "view_answers", "invitation", invitation.id, answers=len(existing))
+    session.commit()
     fields = [(item, Field(item.question, item.prompt, value=values.get(item.question.key),
                            error=errors.get(item.question.key))) for item in printed]
     return render_template("paper/key_in.html", invitation=invitation, form=form, fields=fields,

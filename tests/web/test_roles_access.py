@@ -206,7 +206,7 @@ def test_every_view_of_a_childs_answers_is_audited(app, client, world) -> None: 
 
     with app.extensions["db"].session() as session:
         # The child has said something, so every page about them has answers to show.
-        session.add(Answer(invitation_id=world.invitations["R-B1:child"], question_key="worries",
+        session.add(Answer(invitation_id=world.invitations["R-B1:child"], question_key="wishes",
                            free_text=CHILD_WORDS, channel="telegram"))
         session.commit()
     unaudited: set[str] = set()
