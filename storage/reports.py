@@ -276,8 +276,10 @@ def _merge_participation(blocks: list[dict]) -> dict:
 
 def _you_said_we_did(session: Session, scope: list, quarter: ColumnElement[int]) -> dict[int, int]:
     q = quarter.label("q")
-    stmt = (select(q, func.count(YouSaidWeDid.id)).select_from(YouSaidWeDid)
-            .join(Review, YouSaidWeDid.review_id == Review.id).where(*scope).group_by(q))
+    # Children told what was done: one per review however many messages, and only if one went out.
+    stmt = (select(q, func.count(func.distinct(YouSaidWeDid.review_id))).select_from(YouSaidWeDid)
+            .join(Review, YouSaidWeDid.review_id == Review.id)
+            .where(*scope, YouSaidWeDid.sent_at.is_not(None)).group_by(q))
     return {int(quarter_no): int(count) for quarter_no, count in session.execute(stmt)}
 
 

@@ -119,7 +119,8 @@ def seed_year(session: Session) -> Seeded:
                 session.add(Quote(invitation_id=carer.id, form_id="carer_after", question_key="comment",
                                   role="carer", age=None, redacted_text=HIDDEN_TEXTS[2], status="approved"))
         if i in (1, 2):
-            session.add(YouSaidWeDid(review_id=review.id, staff_id=iro_a, text="We arranged more family time"))
+            session.add(YouSaidWeDid(review_id=review.id, staff_id=iro_a, text="We arranged more family time",
+                                     sent_at=datetime(2025, 6, 1, 10, 0, tzinfo=UTC)))
     assert first_child is not None
     session.add_all([
         Quote(invitation_id=first_child.id, form_id="child_after", question_key="iro_comment", role="child",
@@ -153,7 +154,8 @@ def seed_year(session: Session) -> Seeded:
             alert_b = raise_alert(session, child, question_key=None, reason="harm words", categories="harm",
                                   excerpt=EXCERPT, now=datetime(2025, 11, 21, 9, 0, tzinfo=UTC))
             seeded.alerts["B"] = alert_b.id
-            session.add(YouSaidWeDid(review_id=review.id, staff_id=iro_b, text="We moved your meeting"))
+            session.add(YouSaidWeDid(review_id=review.id, staff_id=iro_b, text="We moved your meeting",
+                                     sent_at=datetime(2025, 12, 1, 10, 0, tzinfo=UTC)))
         if i == 11:
             make_invitation(session, review, "carer", phase="feedback", channel="paper", contact=None,
                             status="pending")

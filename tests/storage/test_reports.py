@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from storage.reports import build_report
 from tests.storage.report_data import APPROVED_QUOTE, HIDDEN_TEXTS, PERIOD, seed_year
@@ -77,6 +77,20 @@ def test_distributions_scales_and_quarters(db, year):  # noqa: ANN001
     assert report["by_quarter"][3]["return_rates"] == [] and report["by_quarter"][3]["questions"] == []
     assert [q["you_said_we_did"]["count"] for q in report["by_quarter"]] == [2, 0, 1, 0]
     assert report["you_said_we_did"] == {"count": 3}
+
+
+def test_you_said_we_did_counts_children_told_once_each(db, year):  # noqa: ANN001
+    from storage.models import Review, YouSaidWeDid
+
+    with db.session() as session:
+        told = session.scalar(select(YouSaidWeDid).where(YouSaidWeDid.sent_at.is_not(None)).limit(1))
+        # A second message to the same child, and one that could not be sent, add nobody.
+        session.add(YouSaidWeDid(review_id=told.review_id, text="And we fixed the bus", sent_at=told.sent_at))
+        untold = session.scalar(select(Review.id).where(Review.id.not_in(
+            select(YouSaidWeDid.review_id)), Review.review_date.between(*PERIOD)).limit(1))
+        session.add(YouSaidWeDid(review_id=untold, text="No channel to send it on", sent_at=None))
+        session.flush()
+        assert build_report(session, *PERIOD)["you_said_we_did"] == {"count": 3}
 
 
 def test_participation_codes(db, year):  # noqa: ANN001
