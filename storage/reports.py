@@ -83,6 +83,11 @@ def _quarter_of(quarters: list[Quarter]) -> ColumnElement[int]:
     return case(*whens, else_=len(quarters) - 1)
 
 
+# Printed with every report, so a reader knows what "received" means.
+COUNTING_NOTE = ("A form counts as received when every required question it showed was answered, on any "
+                 "channel or on paper. A form only partly answered counts as sent but not received; its "
+                 "answers still count in the per-question figures. Skipped questions are not counted.")
+
 SENT = or_(Invitation.status != "pending", Invitation.sent_at.is_not(None), Invitation.channel == "paper",
            Invitation.received.is_(True))
 PREVIOUS = -1  # the "quarter" number of last year's reviews in the return-rate query
@@ -369,6 +374,7 @@ def build_report(session: Session, date_from: date, date_to: date, *, role: str 
         "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
         "filters": {"role": role, "review_type": review_type, "iro_id": wanted_iro},
         "small_number_threshold": SMALL_NUMBER,
+        "counting": COUNTING_NOTE,
         "return_rates": _rate_rows({k: (v[0], v[1]) for k, v in totals.items()}),
         "questions": _question_rows(forms, whole),
         "participation": _participation_summary(_merge_participation(list(participation.values()))),

@@ -251,7 +251,7 @@ def _schemas() -> dict[str, Any]:
                   "filters": {"type": "object", "properties": {
                       "role": _nullable({"type": "string"}), "review_type": _nullable({"type": "string"}),
                       "iro_id": _nullable({"type": "integer"})}},
-                  "small_number_threshold": {"type": "integer"}, **blocks,
+                  "small_number_threshold": {"type": "integer"}, "counting": {"type": "string"}, **blocks,
                   "by_quarter": {"type": "array", "items": {"$ref": ref + "Quarter"}},
                   "previous_year": {"type": "object", "required": ["period", "return_rates"], "properties": {
                       "period": {"$ref": ref + "Period"}, "return_rates": blocks["return_rates"]}}}}

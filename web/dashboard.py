@@ -510,6 +510,7 @@ def figures():
         role_labels=ROLE_LABELS, iros=iros, available=build_report is not None,
         consultation=consultation, feedback=feedback, questions=questions, other_questions=other_questions,
         participation=participation, participation_more=participation_more, seen_by_quarter=seen_by_quarter, quarter_rates=quarter_rates, quotes=report.get("quotes") or [],
+        counting=report.get("counting"),
         chart_rates=chart_rates, chart_questions=chart_questions, chart_participation=chart_participation,
         this_year=financial_year(today),
     ), status

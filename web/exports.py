@@ -197,6 +197,8 @@ def write_docx(report: dict[str, Any], stream: IO[bytes], progress: Progress | N
     document.add_heading("Have Your Say: annual report figures", level=0)
     document.add_paragraph(f"Reviews held from {period_label(report)}. Figures from fewer than "
                            f"{report['small_number_threshold']} people are shown as '{SUPPRESSED}'.")
+    if report.get("counting"):
+        document.add_paragraph(report["counting"])
     for table in report_tables(report):
         document.add_heading(table.title, level=1)
         if table.name == "Quotes":

@@ -45,6 +45,7 @@ def test_figures_for_a_reporting_year(client, figures_world) -> None:  # noqa: A
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Figures: 2025/26" in html
+    assert "partly answered counts as sent but not received" in html
     # Cheshire East's layout: sent CLA / PP / total, received CLA / PP / total, rate.
     child_row = re.search(r"<th scope=\"row\">Child / young person</th>(.*?)</tr>", html, re.S).group(1)
     assert re.findall(r"<td class=\"num\">([^<]*)</td>", child_row) == ["6", "0", "6", "5", "0", "5", "83%"]

@@ -110,6 +110,7 @@ def test_docx_export_holds_the_tables_and_charts(app, seeded, tmp_path):  # noqa
     from docx import Document
 
     document = Document(str(_export(app, tmp_path, "docx")))
+    assert any("partly answered counts as sent but not received" in p.text for p in document.paragraphs)
     tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
     rates = next(t for t in tables if t[0][:4] == ["Phase", "Respondent", "Review type", "Sent"])
     child = next(r for r in rates if r[1] == "Child / young person" and r[2] == "CLA")
