@@ -236,6 +236,9 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         raw_question=old_state.current if old_state else None, now=now,
     )
     invitation.state = turn.state.to_dict()
+    if turn.command != "stop":
+        # Writing back is opening the form, as following the web link is.
+        set_status(session, invitation, "opened", now=now, detail=f"replied on {message.channel}")
     if turn.command == "stop":
         set_status(session, invitation, "declined", now=now, detail=f"stopped on {message.channel}")
     result.recorded = list(turn.recorded)

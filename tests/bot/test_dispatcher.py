@@ -28,6 +28,8 @@ def test_sms_replies_are_plain_text_and_telegram_replies_carry_buttons(db):
         sms = dispatch(session, _in("sms", "+447400100200", "hi"))
         tg = dispatch(session, _in("telegram", "4242", start_token=token))
     assert sms.outcome == tg.outcome == "started"
+    with db.session() as session:  # writing back (or pressing Start) opens the form
+        assert {(i.status, i.opened_at is not None) for i in session.scalars(select(Invitation))} == {("opened", True)}
     assert all(not p.choices for p in sms.parts)
     assert sms.parts[-1].text == engine.render_text(engine.start(get_form("child_after"), engine.Respondent(
         "child", "CLA", 12)), "sms")[-1]
@@ -63,7 +65,7 @@ def test_telegram_chat_that_was_blocked_and_writes_again_is_opted_back_in(db):
     with db.session() as session:
         dispatch(session, _in("telegram", "999", "hello"))
         assert session.scalar(select(OptOut.id)) is None
-        assert session.scalar(select(Invitation.status)) == "sent"
+        assert session.scalar(select(Invitation.status)) == "opened"  # back in, and writing opens the form
 
 
 def test_simulator_messages_are_kept_but_never_queued_for_sending(db):

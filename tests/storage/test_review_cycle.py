@@ -260,7 +260,7 @@ def test_three_reviews_from_import_to_the_feedback_close(db, channel_config, twi
         "Parent: feedback": ("opted_out", ["Fri 28 Aug 2026 13:00: opted_out"]),
     }
     assert _review_page(client, db, "R-DECL")["Child / young person: consultation"] == (
-        "declined", ["Thu 27 Aug 2026 09:00: sent", "Fri 28 Aug 2026 16:01: declined"])
+        "declined", ["Thu 27 Aug 2026 09:00: sent", "Fri 28 Aug 2026 16:00: opened", "Fri 28 Aug 2026 16:01: declined"])
     assert _review_page(client, db, "R-MOVED") == {
         "Child / young person: consultation": ("expired", [
             "Thu 27 Aug 2026 09:00: sent", "Wed 02 Sep 2026 11:00: rescheduled", "Fri 18 Sep 2026 09:00: reminder_1",
