@@ -16,7 +16,9 @@ throttled per client address with the ``rate_limits`` table the staff login uses
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -363,14 +365,25 @@ def _resume_url(invitation: Invitation, progress: Progress, **args: Any) -> str:
     return url_for("respondent.question", token=invitation.token, key=following.key, **args)
 
 
+def _with_invitation(*, allow_completed: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a view the open invitation for its token, or show the kind page that refuses it."""
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(token: str, **kwargs: Any) -> Any:
+            session = get_session()
+            try:
+                invitation = load_invitation(session, token, allow_completed=allow_completed)
+            except Refused as exc:
+                return _refused(exc)
+            return view(token, session=session, invitation=invitation, **kwargs)
+        return wrapped
+    return decorate
+
+
 @bp.route("/<token>")
-def start(token: str):
+@_with_invitation()
+def start(token: str, *, session: Session, invitation: Invitation):
     """The link itself: the intro and privacy notice, or straight back to where they left off."""
-    session = get_session()
-    try:
-        invitation = load_invitation(session, token)
-    except Refused as exc:
-        return _refused(exc)
     form = form_of(invitation)
     respondent = respondent_for(invitation)
     set_status(session, invitation, "opened", detail="web link")
@@ -382,13 +395,9 @@ def start(token: str):
 
 
 @bp.route("/<token>/intro")
-def intro(token: str):
+@_with_invitation()
+def intro(token: str, *, session: Session, invitation: Invitation):
     """The intro and privacy notice again (Back from the first question)."""
-    session = get_session()
-    try:
-        invitation = load_invitation(session, token)
-    except Refused as exc:
-        return _refused(exc)
     form = form_of(invitation)
     return _intro(invitation, form, progress_of(session, invitation, form, respondent_for(invitation)))
 
@@ -407,13 +416,9 @@ def _intro(invitation: Invitation, form: FormDefinition, progress: Progress):
 
 
 @bp.route("/<token>/q/<key>", methods=["GET", "POST"])
-def question(token: str, key: str):
+@_with_invitation()
+def question(token: str, key: str, *, session: Session, invitation: Invitation):
     """One question a screen (children and care leavers)."""
-    session = get_session()
-    try:
-        invitation = load_invitation(session, token)
-    except Refused as exc:
-        return _refused(exc)
     form = form_of(invitation)
     respondent = respondent_for(invitation)
     language = page_language(invitation, form)
@@ -467,13 +472,9 @@ def _after_save(invitation: Invitation, saved: Any, session: Session, form: Form
 
 
 @bp.route("/<token>/form", methods=["GET", "POST"])
-def whole_form(token: str):
+@_with_invitation()
+def whole_form(token: str, *, session: Session, invitation: Invitation):
     """Every question on one page (parents, carers and professionals)."""
-    session = get_session()
-    try:
-        invitation = load_invitation(session, token)
-    except Refused as exc:
-        return _refused(exc)
     form = form_of(invitation)
     respondent = respondent_for(invitation)
     language = page_language(invitation, form)
@@ -549,13 +550,9 @@ def _fields(progress: Progress, respondent: engine.Respondent, values: dict[str,
 
 
 @bp.route("/<token>/saved")
-def saved(token: str):
+@_with_invitation()
+def saved(token: str, *, session: Session, invitation: Invitation):
     """Answers saved for later: the same link carries on."""
-    session = get_session()
-    try:
-        invitation = load_invitation(session, token)
-    except Refused as exc:
-        return _refused(exc)
     form = form_of(invitation)
     return render_template("respondent/message.html", **_context(
         invitation, form, heading=t("web_saved_title", page_language(invitation, form)),
@@ -564,13 +561,9 @@ def saved(token: str):
 
 
 @bp.route("/<token>/help")
-def safe(token: str):
+@_with_invitation(allow_completed=True)
+def safe(token: str, *, session: Session, invitation: Invitation):
     """After an answer that may mean they are not safe: who will see it and where to get help now."""
-    session = get_session()
-    try:
-        invitation = load_invitation(session, token, allow_completed=True)
-    except Refused as exc:
-        return _refused(exc)
     form = form_of(invitation)
     progress = progress_of(session, invitation, form, respondent_for(invitation))
     return render_template("respondent/safe.html", **_context(
@@ -579,13 +572,9 @@ def safe(token: str):
 
 
 @bp.route("/<token>/thanks")
-def thanks(token: str):
+@_with_invitation(allow_completed=True)
+def thanks(token: str, *, session: Session, invitation: Invitation):
     """The form's thank-you text once everything is sent."""
-    session = get_session()
-    try:
-        invitation = load_invitation(session, token, allow_completed=True)
-    except Refused as exc:
-        return _refused(exc)
     form = form_of(invitation)
     if invitation.status != "completed":
         progress = progress_of(session, invitation, form, respondent_for(invitation))
@@ -595,13 +584,9 @@ def thanks(token: str):
 
 
 @bp.route("/<token>/language", methods=["POST"])
-def language(token: str):
+@_with_invitation()
+def language(token: str, *, session: Session, invitation: Invitation):
     """Switch the form's language (kept on the invitation, so every channel uses it)."""
-    session = get_session()
-    try:
-        invitation = load_invitation(session, token)
-    except Refused as exc:
-        return _refused(exc)
     form = form_of(invitation)
     chosen = request.form.get("lang", "")
     if chosen not in languages_of(form):
