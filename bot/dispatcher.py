@@ -154,6 +154,15 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         return Dispatched(duplicate=True, outcome="duplicate")
     result = Dispatched(inbound_id=inbound_id)
 
+    if message.meta.get("edited"):
+        # The conversation does not move on an edit; safeguarding still reads the new words.
+        result.outcome = "edited"
+        invitation = find_invitation(session, message) or _latest_invitation(session, message)
+        parts = _screen_stray(session, result, message, invitation, now)
+        _queue(session, result, message, parts, invitation if parts else None)
+        _finish(session, inbound_id, invitation.id if parts and invitation else None, "processed", now)
+        return result
+
     keyword = _normalise_keyword(message.text) if message.channel == "sms" else ""
     if keyword in SMS_OPT_OUT:
         opt_out_address(session, message.channel, message.sender, source="keyword", now=now)

@@ -256,8 +256,11 @@ class TelegramChannel(Channel):
             return InboundMessage(channel="telegram", provider_id=provider_id, sender=chat,
                                   meta={"member_status": status if isinstance(status, str) else None})
         message = update.get("message")
+        edited = message is None and update.get("edited_message") is not None
+        if edited:
+            message = update["edited_message"]
         if message is None:
-            return None  # edited messages and the like: nothing to answer
+            return None  # channel posts and the like: nothing to answer
         message = _mapping(message, "message")
         chat_part = _mapping(message.get("chat"), "chat")
         chat = _chat_id(chat_part.get("id"))
@@ -267,6 +270,10 @@ class TelegramChannel(Channel):
         if text is not None and not isinstance(text, str):
             raise BadInbound("message.text must be a string")
         text = (text or "").replace("\x00", "")
+        if edited:
+            # A changed message answers nothing new, but it is screened: a child may add a disclosure.
+            return InboundMessage(channel="telegram", provider_id=provider_id, sender=chat, text=text,
+                                  meta={"edited": True}) if text.strip() else None
         start_token = None
         if text.split(maxsplit=1)[:1] in (["/start"], [f"/start@{_bot_name(text)}"]):
             parts = text.split(maxsplit=1)

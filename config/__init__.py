@@ -102,6 +102,10 @@ class Config:
     LOGIN_LOCK_MINUTES: int = 15
 
     MAX_UPLOAD_MB: int = 50
+    # Reverse proxies in front of the app (a TLS terminator, a load balancer): that many
+    # X-Forwarded-For/-Proto/-Host hops are believed, so throttling sees the real client
+    # address. 0 believes none (a client could otherwise forge its address).
+    PROXY_HOPS: int = 0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -135,6 +139,8 @@ class Config:
                 raise ConfigError("DATABASE_URL must be set in production")
             if self.TELEGRAM_BOT_TOKEN and not self.TELEGRAM_WEBHOOK_SECRET:
                 raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be set when Telegram is configured")
+        if not 0 <= self.PROXY_HOPS <= 5:
+            raise ConfigError("PROXY_HOPS must be 0 (no proxy) to 5")
         if self.HOLIDAY_REGION not in ("ENG", "WLS"):
             raise ConfigError("HOLIDAY_REGION must be ENG or WLS")
 

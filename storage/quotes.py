@@ -237,8 +237,11 @@ def record_you_said_we_did(session: Session, review: Review, staff: Staff, messa
         channel, to = _address(invitation)
         if channel and to:
             body = catalogue_text("you_said_we_did", invitation.language or "en", message=message)
+            payload = None
+            if channel == "email":
+                payload = {"subject": catalogue_text("you_said_we_did_subject", invitation.language or "en")}
             enqueue(session, channel=channel, to=to, body=body, dedupe_key=f"yswd:{row.id}",
-                    purpose="you_said_we_did", invitation_id=invitation.id)
+                    purpose="you_said_we_did", invitation_id=invitation.id, payload=payload)
             row.sent_at = now
     return row
 

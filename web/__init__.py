@@ -47,4 +47,9 @@ def create_app(config: Config | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step is noise
     for name in MODULES:
         importlib.import_module(name).init_app(app)
+    if config.PROXY_HOPS:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = config.PROXY_HOPS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app

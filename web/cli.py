@@ -79,6 +79,20 @@ def staff_add(email: str, role: str, password: str | None, display_name: str | N
         raise click.ClickException(str(exc)) from None
 
 
+@staff_group.command("list")
+@with_appcontext
+def staff_list() -> None:
+    """Print every staff account: id, role, email (the id is what --iro-id takes)."""
+    from sqlalchemy import select
+
+    from storage.models import Staff
+
+    with _db().session() as session:
+        for staff in session.scalars(select(Staff).order_by(Staff.id)):
+            state = "" if staff.active else "  (inactive)"
+            click.echo(f"{staff.id:>6}  {staff.role:<8} {staff.email}{state}")
+
+
 @staff_group.command("token")
 @click.argument("email")
 @with_appcontext
@@ -274,6 +288,7 @@ def worker_command(interval: float, once: bool) -> None:
 def report_command(date_from, date_to, fmt: str, output: str, role: str | None,  # noqa: ANN001
                    review_type: str | None, iro_id: int | None) -> None:
     """Write the annual-report figures for reviews held in a period (same data as the API)."""
+    from storage.models import Staff
     from storage.reports import build_report
     from web.exports import BINARY_FORMATS, export_report
 
@@ -291,6 +306,10 @@ def report_command(date_from, date_to, fmt: str, output: str, role: str | None, 
         if not quiet:
             click.echo("Counting the figures in the database...", err=True)
         with _db().session() as session:
+            iro = session.get(Staff, iro_id) if iro_id is not None else None
+            if iro_id is not None and (iro is None or iro.role != "iro"):
+                raise click.ClickException(f"--iro-id {iro_id}: no IRO has that staff id "
+                                           "(see 'haveyoursay staff list')")
             data = build_report(session, date_from.date(), date_to.date(), role=role, review_type=review_type,
                                 iro_id=iro_id)
     except SQLAlchemyError as exc:

@@ -148,6 +148,7 @@ def test_you_said_we_did_reaches_each_child_through_the_real_providers(db, chann
     [mail] = smtp_fake.messages
     assert mail.rcpt_tos == ["young.person@example.org"]
     assert "your flat viewing is booked" in mail.part("text/plain")
+    assert mail.message["Subject"] == "Have Your Say: what happened after your review"
     with db.session() as session:
         statuses = session.scalars(select(OutboxMessage.status).where(OutboxMessage.purpose == "you_said_we_did"))
         assert sorted(statuses) == ["sent", "sent", "sent"]

@@ -134,6 +134,20 @@ def test_cli_errors(app, seeded, tmp_path):  # noqa: ANN001
     assert result.exit_code != 0 and "cannot write" in result.output
 
 
+def test_cli_iro_filter_takes_only_an_iro(app, seeded):  # noqa: ANN001
+    year, _token = seeded
+    listing = app.test_cli_runner().invoke(args=["staff", "list"])
+    assert listing.exit_code == 0
+    assert any(line.split() == [str(year.iro_a), "iro", "iro.a@council.example"]
+               for line in listing.output.splitlines())
+    mine = _run(app, "--iro-id", str(year.iro_a))
+    assert mine.exit_code == 0, mine.output
+    assert json.loads(mine.output)["filters"]["iro_id"] == year.iro_a
+    for wrong in (str(year.manager), "999999"):  # a manager is not an IRO; nobody has that id
+        result = _run(app, "--iro-id", wrong)
+        assert result.exit_code != 0 and f"--iro-id {wrong}: no IRO has that staff id" in result.output
+
+
 def test_json_to_standard_output(app, seeded):  # noqa: ANN001
     result = _run(app, "--role", "carer")
     assert result.exit_code == 0

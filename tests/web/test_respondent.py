@@ -437,6 +437,24 @@ def test_token_guessing_is_rate_limited_per_client_address(app, client):
     assert keys == ["form-token:127.0.0.1"] * 3
 
 
+def test_behind_a_proxy_the_guessing_limit_counts_the_forwarded_address(config, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from web import create_app
+
+    monkeypatch.setenv("HAVEYOURSAY_INSTANCE", str(tmp_path / "instance"))
+    for hops, expected in ((1, "form-token:203.0.113.9"), (0, "form-token:127.0.0.1")):
+        proxied = create_app(replace(config, PROXY_HOPS=hops, DATABASE_URL=f"sqlite:///{tmp_path / f'{hops}.db'}"))
+        proxied.extensions["db"].upgrade()
+        client = proxied.test_client()
+        # The proxy appends the address it saw; without a proxy configured the header is ignored.
+        forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        assert client.get("/f/guess000000000abcdefgh", headers=forwarded).status_code == 404
+        with proxied.extensions["db"].session() as session:
+            assert session.scalars(select(LoginAttempt.key)).all() == [expected]
+        proxied.extensions["db"].dispose()
+
+
 def test_post_without_csrf_is_refused_and_stores_nothing(app, client):
     invitation_id, token = make_invitation(app.extensions["db"], "child_before", "child")
     response = client.post(f"/f/{token}/q/talk_about", data={"action": "next", "talk_about": "school"})

@@ -119,12 +119,39 @@ def test_telegram_refuses_everything_when_not_configured(client):
 
 
 def test_telegram_updates_we_do_not_act_on_are_acknowledged(channel_app, telegram_post, telegram_fake):
-    for name in ("telegram_edited_message.json", "telegram_group_message.json"):
-        response = telegram_post(payload(name))
-        assert response.status_code == 200 and response.get_json()["ignored"] is True
+    response = telegram_post(payload("telegram_group_message.json"))
+    assert response.status_code == 200 and response.get_json()["ignored"] is True
     assert telegram_post({"no": "update id"}).status_code == 400
     assert _count(channel_app, InboundMessage) == 0
     assert telegram_fake.calls("sendMessage") == []
+
+
+def test_an_edited_telegram_message_is_screened_but_moves_nothing(channel_app, telegram_post, telegram_fake):
+    from storage.models import Alert
+
+    db = channel_app.extensions["db"]
+    with db.session() as session:
+        invitation = make_invitation(session, form_id="child_before", channel="telegram", contact=None,
+                                     chat_id="512345678", status="opened")
+        invitation.state = {"status": "asking", "current": "talk_about"}
+        invitation_id = invitation.id
+    # An everyday edit: stored, no reply, the conversation where it was, no alert.
+    everyday = payload("telegram_edited_message.json")
+    assert telegram_post(everyday).status_code == 200
+    assert telegram_post(everyday).status_code == 200  # the same update again changes nothing
+    assert telegram_fake.calls("sendMessage") == []
+    # The child edits a message to add a disclosure: the IRO is alerted and the child told who can help.
+    disclosure = {**everyday, "update_id": everyday["update_id"] + 1,
+                  "edited_message": {**everyday["edited_message"], "text": "my stepdad hits me when I'm home"}}
+    assert telegram_post(disclosure).status_code == 200
+    with db.session() as session:
+        [alert] = session.scalars(select(Alert)).all()
+        assert alert.invitation_id == invitation_id and alert.question_key is None
+        assert session.get(Invitation, invitation_id).state == {"status": "asking", "current": "talk_about"}
+        stored = session.scalars(select(InboundMessage.status).order_by(InboundMessage.id)).all()
+        assert stored == ["processed", "processed"]
+    [reply] = telegram_fake.calls("sendMessage")
+    assert str(reply["chat_id"]) == "512345678" and "Childline" in reply["text"]
 
 
 def test_parse_telegram_payloads():
