@@ -46,6 +46,9 @@ MAX_RETRY_AFTER = 6 * 3600.0
 SENT_PURPOSES = frozenset({"invite", "feedback_invite", "reminder", "feedback_reminder"})
 FAIL_PURPOSES = frozenset({"invite", "feedback_invite"})
 STATUS_ORDER = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
+# Messages we start (not replies to a respondent who just wrote, not alerts to staff) go
+# out only inside the send window: a retry or a backlog after an outage waits for it.
+WINDOWED_PURPOSES = frozenset({"invite", "feedback_invite", "reminder", "feedback_reminder", "you_said_we_did"})
 
 
 def default_worker_id() -> str:
@@ -91,9 +94,21 @@ class _Claimed:
     attempts: int
 
 
+def held_purposes(config: Any, now: datetime) -> frozenset[str]:
+    """The purposes that must wait at ``now``: all of WINDOWED_PURPOSES outside the send window."""
+    from storage.scheduler import rules_from
+    from surveys.schedule import in_send_window
+
+    return frozenset() if in_send_window(now, rules_from(config)) else WINDOWED_PURPOSES
+
+
 def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: Iterable[str],
-           only_ids: Iterable[int] | None = None) -> tuple[str, list[_Claimed], int]:
-    """Lease due rows to this worker; (lease token, rows to send, rows cancelled as opted out)."""
+           only_ids: Iterable[int] | None = None, held: frozenset[str] = frozenset(),
+           ) -> tuple[str, list[_Claimed], int]:
+    """Lease due rows to this worker; (lease token, rows to send, rows cancelled as opted out).
+
+    Rows whose purpose is in ``held`` are left queued (outside the send window).
+    """
     channels = list(channels)
     token = f"{worker_id}:{uuid.uuid4().hex[:8]}"[-64:]
     if not channels or limit <= 0:
@@ -105,6 +120,8 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
     if only_ids is not None:
         due = due.where(OutboxMessage.id.in_(list(only_ids)))
+    if held:
+        due = due.where(OutboxMessage.purpose.not_in(sorted(held)))
     lease = {"locked_by": token, "locked_until": now + LEASE, "status": "sending"}
     claimed: list[_Claimed] = []
     cancelled = 0
@@ -230,7 +247,7 @@ def deliver_due(db: Database, config: Any, *, now: datetime | None = None, worke
     """Claim and send up to ``limit`` due messages; counts of claimed/sent/retry/failed/cancelled."""
     now = now or utcnow()
     token, claimed, cancelled = _claim(db, now, worker_id or default_worker_id(), limit,
-                                       configured_channels(config))
+                                       configured_channels(config), held=held_purposes(config, now))
     return _deliver(db, config, token, claimed, cancelled, now)
 
 
@@ -242,7 +259,8 @@ def send_now(db: Database, config: Any, outbox_ids: Iterable[int], *, now: datet
         return {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "cancelled": 0}
     now = now or utcnow()
     token, claimed, cancelled = _claim(db, now, worker_id or default_worker_id(), len(outbox_ids),
-                                       configured_channels(config), only_ids=outbox_ids)
+                                       configured_channels(config), only_ids=outbox_ids,
+                                       held=held_purposes(config, now))
     return _deliver(db, config, token, claimed, cancelled, now)
 
 

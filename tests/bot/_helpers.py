@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -28,3 +28,11 @@ def make_invitation(session: Session, *, form_id: str = "child_after", role: str
     session.add(invitation)
     session.flush()
     return invitation
+
+
+def in_send_window(config) -> datetime:  # noqa: ANN001
+    """The first moment from now inside the send window (invitations and reminders wait for it)."""
+    from storage.scheduler import rules_from
+    from surveys.schedule import next_send_time
+
+    return next_send_time(utcnow(), rules_from(config))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.sender import backoff, deliver_due, record_status, run_worker, send_now
 from storage.models import Invitation, InvitationEvent, OptOut, OutboxMessage, utcnow
 from storage.outbox import enqueue
-from tests.bot._helpers import make_invitation
+from tests.bot._helpers import in_send_window, make_invitation
 
 PHONE = "+447400100200"
 
@@ -75,7 +75,7 @@ def test_invite_sent_moves_the_invitation_to_sent(db, channel_config, twilio_fak
         invitation = make_invitation(session, status="pending")
         invitation_id = invitation.id
     _queue(db, purpose="invite", invitation_id=invitation_id)
-    now = utcnow()
+    now = in_send_window(channel_config)
     deliver_due(db, channel_config, now=now)
     with db.session() as session:
         invitation = session.get(Invitation, invitation_id)
@@ -157,7 +157,7 @@ def test_permanent_failure_of_an_invite_fails_the_invitation(db, channel_config,
         invitation_id = make_invitation(session, contact="+447400100999", status="pending").id
     twilio_fake.reject("+447400100999", 21614)
     [row_id] = _queue(db, to="+447400100999", purpose="invite", invitation_id=invitation_id)
-    deliver_due(db, channel_config)
+    deliver_due(db, channel_config, now=in_send_window(channel_config))
     assert _row(db, row_id).error_code == "21614"
     with db.session() as session:
         assert session.get(Invitation, invitation_id).status == "failed"
@@ -288,3 +288,37 @@ def test_two_worker_processes_send_each_message_exactly_once(db, database_url, c
         provider_ids = set(session.scalars(select(OutboxMessage.provider_id)))
         assert len(provider_ids) == 24 and session.scalar(
             select(func.count()).where(OutboxMessage.status == "sent")) == 24
+
+
+def test_messages_we_start_wait_for_the_send_window_and_replies_do_not(db, channel_config, twilio_fake):
+    from datetime import UTC, datetime
+
+    with db.session() as session:
+        invitation_id = make_invitation(session, contact="+447400100777", status="pending").id
+    # Queued at 19:59 on a Friday in November (London is on UTC): the invitation's first try fails.
+    friday_evening = datetime(2026, 11, 27, 19, 59, tzinfo=UTC)
+    with db.session() as session:
+        invite = enqueue(session, channel="sms", to="+447400100777", body="invite", dedupe_key="w:invite",
+                         purpose="invite", invitation_id=invitation_id, not_before=friday_evening)
+        said = enqueue(session, channel="sms", to="+447400100777", body="yswd", dedupe_key="w:yswd",
+                       purpose="you_said_we_did", not_before=friday_evening + timedelta(hours=2))
+        reply = enqueue(session, channel="sms", to="+447400100777", body="reply", dedupe_key="w:reply",
+                        purpose="reply", not_before=friday_evening + timedelta(hours=2))
+    twilio_fake.fail_next(1, 503)
+    assert deliver_due(db, channel_config, now=friday_evening)["retry"] == 1
+    # Its retry falls due at 20:00 and after: it waits; a reply to a child who just wrote does not.
+    late = friday_evening + timedelta(hours=2)
+    counts = deliver_due(db, channel_config, now=late)
+    assert counts["sent"] == 1 and _row(db, reply).status == "sent"
+    assert _row(db, invite).status == "queued" and _row(db, said).status == "queued"
+    # Saturday 07:59 is still too early; 08:00 sends both.
+    saturday = datetime(2026, 11, 28, 7, 59, tzinfo=UTC)
+    assert deliver_due(db, channel_config, now=saturday)["claimed"] == 0
+    assert deliver_due(db, channel_config, now=saturday + timedelta(minutes=1))["sent"] == 2
+    assert [m["Body"] for m in twilio_fake.sent("+447400100777")] == ["reply", "invite", "yswd"]
+    # No messages we start on a Sunday either (NO_SUNDAY_SENDS), even inside the hours.
+    with db.session() as session:
+        enqueue(session, channel="sms", to="+447400100777", body="sunday", dedupe_key="w:sunday",
+                purpose="reminder", not_before=saturday)
+    assert deliver_due(db, channel_config, now=datetime(2026, 11, 29, 12, 0, tzinfo=UTC))["claimed"] == 0
+    assert deliver_due(db, channel_config, now=datetime(2026, 11, 30, 8, 0, tzinfo=UTC))["sent"] == 1
