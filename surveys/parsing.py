@@ -129,8 +129,29 @@ _NO_WORDS = {"no", "n", "nah", "nope", "naw", "nay", "never", "na", "noo", "\U00
 _YES_RE = re.compile(r"y+e+s+|ye+a+h*|ye+p+|ya+s+|ye+s+h*")
 _NO_RE = re.compile(r"no+|na+h+|no+pe+")
 
+# Welsh answers yes and no with the verb of the question ("Ydw" I am, "Nac ydw" I am not,
+# "Do"/"Naddo" for the past, "Oes"/"Nac oes" there is); none of these is an English word.
+_YES_EXACT |= {"ydw", "ydy", "ydi", "ydyn", "ydan", "yndw", "yndi", "oes", "oedd", "ydw i", "ia", "wrth gwrs",
+               "ydw wir", "ie wir", "do wir"}
+_NO_EXACT |= {"naddo", "nage", "nac ydw", "nag ydw", "nac ydy", "nag ydy", "nac ydi", "nac ydyn", "nac oes",
+              "nag oes", "nac oedd", "nag oedd", "dim o gwbl", "ddim o gwbl", "na dim"}
+_NOT_SURE_EXACT |= {"dwn i ddim", "dwnim", "dw i ddim yn gwybod", "dwi ddim yn gwybod", "ddim yn gwybod",
+                    "efallai", "falle", "weithiau", "dim yn siwr", "ychydig bach"}
+_NOT_SURE_PHRASES += ("dwn i ddim", "ddim yn gwybod", "dim yn siwr")
+_YES_CORE |= {"ydw", "ydy", "ydi", "yndw", "oes"}
+_YES_LEAD |= {"ydw", "ydy", "ydi", "yndw", "oes"}
+_NO_WORDS |= {"naddo", "nage"}
+# "nac ydw" / "nag oes": the verb after nac/nag is negated, so it must not count as a yes.
+_WELSH_NEGATED = re.compile(r"(^|[^\w'])na[cg]\s+(ydw|ydy|ydi|ydyn|ydan|oes|oedd)(?![\w'])")
+
+
+def _fold(text: str) -> str:
+    """Accents off (siŵr -> siwr): phones and children type Welsh with or without them."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
 
 def _yes_no_class(norm: str) -> str | None:
+    norm = _WELSH_NEGATED.sub(r"\1na", _fold(norm))
     plain = " ".join(_words(norm))
     symbols = "".join(ch for ch in norm if not ch.isalnum() and not ch.isspace() and ch not in "!.?,'")
     candidates = [plain, norm, symbols] if not plain else [plain, norm]

@@ -79,6 +79,17 @@ def test_not_sure_only_where_the_question_offers_it(text: str) -> None:
     assert parsed == Parsed(False, error="reask_yes_no")
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("Ydw", "yes"), ("ydy", "yes"), ("Oes", "yes"), ("Do", "yes"), ("Ie", "yes"), ("ydw, dw i'n hapus", "yes"),
+    ("wrth gwrs", "yes"), ("Nac ydw", "no"), ("nag ydw", "no"), ("Nac oes", "no"), ("naddo", "no"),
+    ("Na", "no"), ("nage", "no"), ("nac ydw, dim o gwbl", "no"), ("Nac ydy wir", "no"),
+    ("Dwn i ddim", "not_sure"), ("Ddim yn siŵr", "not_sure"), ("ddim yn siwr", "not_sure"),
+    ("efallai", "not_sure"), ("Dw i ddim yn gwybod", "not_sure"),
+])
+def test_yes_no_understands_welsh_answers(text: str, expected: str) -> None:
+    assert _ok(YES_NO_SURE, text, "cy") == expected
+
+
 @pytest.mark.parametrize("text", ["", "   ", "banana", "4", "what?", "yes no", "\U0001F431", "0", "ok no"])
 def test_yes_no_reasks_what_it_cannot_read(text: str) -> None:
     assert parse_answer(YES_NO_SURE, text) == Parsed(False, error="reask_yes_no_sure")
