@@ -229,10 +229,16 @@ def _schemas() -> dict[str, Any]:
                 "properties": {"label": {"type": "string"}, "count": _INT, "pct": _PCT}}},
             "attended": _COUNT_PCT, "chaired": _COUNT_PCT, "co_chaired": _COUNT_PCT,
             "seen_before_review": _COUNT_PCT}}
-    quote = {"type": "object", "required": ["text", "role", "age", "survey"],
+    quote = {"type": "object",
+             "required": ["id", "text", "role", "age", "survey", "question", "themes", "sentiment", "attribution"],
              "properties": {"id": {"type": "integer"}, "text": {"type": "string"}, "role": {"type": "string"},
                             "age": _nullable({"type": "integer"}), "survey": {"type": "string"},
-                            "question": {"type": "string"}}}
+                            "question": {"type": "string"},
+                            "themes": {"type": "array", "items": {"type": "string"}},
+                            "sentiment": _nullable({"type": "string", "enum": ["positive", "neutral", "negative"]}),
+                            "attribution": {"type": "string", "description": "How a report signs it: role and "
+                                            "age only, e.g. '(14)' or 'Foster carer'"}},
+             "additionalProperties": False}
     ref = "#/components/schemas/"
     blocks = {"return_rates": {"type": "array", "items": {"$ref": ref + "ReturnRate"}},
               "questions": {"type": "array", "items": {"$ref": ref + "Question"}},

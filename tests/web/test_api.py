@@ -107,6 +107,21 @@ def test_openapi_document_is_served_without_a_token(client):  # noqa: ANN001
     assert set(spec["paths"]) == {"/api/v1/report", "/api/v1/alerts", "/api/v1/openapi.json"}
 
 
+def test_the_years_report_matches_its_schema_quotes_included(client, seeded):  # noqa: ANN001
+    import jsonschema
+
+    _, tokens = seeded
+    spec = client.get("/api/v1/openapi.json").get_json()
+    report = _get(client, f"/api/v1/report?{QUERY}", tokens["manager"]).get_json()
+    assert report["quotes"], "the seeded year has an approved quote"
+    # The whole document as the schema's store, so its $refs resolve.
+    validator = jsonschema.Draft202012Validator({**spec["components"]["schemas"]["Report"],
+                                                 "components": spec["components"]})
+    assert list(validator.iter_errors(report)) == []
+    quote = report["quotes"][0]
+    assert set(quote) == set(spec["components"]["schemas"]["Quote"]["properties"])
+
+
 def test_api_conforms_to_its_openapi_description(app, seeded):  # noqa: ANN001
     """schemathesis drives every operation; responses must match the documented schemas."""
     _, tokens = seeded
