@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.base import InboundMessage as Inbound
 from bot.base import resolve_choice
 from bot.optout import OPEN_STATUSES, is_opted_out, opt_in_address, opt_out_address
+from bot.sender import leased_item
 from storage.alerts import raise_alert
 from storage.lifecycle import set_status
 from storage.models import InboundMessage, Invitation, OutboxMessage, utcnow
@@ -66,6 +67,9 @@ class Dispatched:
     alerts: int = 0
     complete: bool = False
     outcome: str = ""  # answered | started | opted_out | opted_in | help | privacy | unmatched | closed | duplicate
+    # Replies inserted already claimed under ``lease`` (see ``dispatch``), for bot.sender.send_leased.
+    lease: tuple[str, datetime] | None = None
+    leased: list[Any] = field(default_factory=list)
 
 
 def _normalise_keyword(text: str) -> str:
@@ -143,8 +147,13 @@ def _callback_text(form, respondent, current: str | None, callback: tuple[str, s
 
 
 def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
-             helpline_on_alert: bool = True) -> Dispatched:
-    """Store, route and answer one inbound message; the caller commits."""
+             helpline_on_alert: bool = True, lease: tuple[str, datetime] | None = None) -> Dispatched:
+    """Store, route and answer one inbound message; the caller commits.
+
+    With ``lease`` (token, until) the replies are inserted already claimed under it and
+    listed in ``leased``, for a caller that sends them itself straight after the commit
+    (the webhook: it saves the claiming round trip); otherwise they are queued for anyone.
+    """
     now = now or utcnow()
     inbound_id = insert_ignore(session, InboundMessage, {
         "channel": message.channel, "provider_id": message.provider_id[:64], "sender": message.sender,
@@ -152,7 +161,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     }, ["channel", "provider_id"])
     if inbound_id is None:
         return Dispatched(duplicate=True, outcome="duplicate")
-    result = Dispatched(inbound_id=inbound_id)
+    result = Dispatched(inbound_id=inbound_id, lease=lease if message.channel != "sim" else None)
 
     if message.meta.get("edited"):
         # The conversation does not move on an edit; safeguarding still reads the new words.
@@ -300,6 +309,8 @@ def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[P
            invitation: Invitation | None) -> None:
     channel = "telegram" if message.channel == "telegram" else ("sim" if message.channel == "sim" else "sms")
     result.parts.extend(parts)
+    # An opted-out address is left to the claim, which cancels what it must not send.
+    lease = result.lease if parts and result.lease and not is_opted_out(session, channel, message.sender) else None
     for index, part in enumerate(parts):
         payload: dict[str, Any] | None = None
         if part.choices or part.question_key:
@@ -308,12 +319,14 @@ def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[P
                        "question_key": part.question_key, "type": part.question_type}
         outbox_id = enqueue(session, channel=channel, to=message.sender, body=part.text,
                             dedupe_key=f"reply:{message.channel}:{result.inbound_id}:{index}", purpose="reply",
-                            invitation_id=invitation.id if invitation else None, payload=payload)
+                            invitation_id=invitation.id if invitation else None, payload=payload, lease=lease)
         if outbox_id is None:
             continue
         if channel == "sim":
             # The simulator shows replies on its page: kept as a transcript, never sent.
             session.get(OutboxMessage, outbox_id).status = "simulated"
+        elif lease is not None:
+            result.leased.append(leased_item(outbox_id, channel, message.sender, part.text, payload))
         else:
             result.outbox_ids.append(outbox_id)
 

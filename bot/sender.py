@@ -85,7 +85,7 @@ rate_limiter = _RateLimiter()
 
 
 @dataclass(frozen=True)
-class _Claimed:
+class Claimed:
     """What a worker needs of one claimed row, read inside the claiming transaction."""
 
     id: int
@@ -102,9 +102,25 @@ def held_purposes(config: Any, now: datetime) -> frozenset[str]:
     return frozenset() if in_send_window(now, rules_from(config)) else WINDOWED_PURPOSES
 
 
+def new_lease(worker_id: str | None = None, now: datetime | None = None) -> tuple[str, datetime]:
+    """A fresh lease (token, until) for rows this process inserts already claimed."""
+    return f"{worker_id or default_worker_id()}:{uuid.uuid4().hex[:8]}"[-64:], (now or utcnow()) + LEASE
+
+
+def leased_item(row_id: int, channel: str, to: str, body: str, payload: dict[str, Any] | None) -> Claimed:
+    """What ``send_leased`` needs of a row inserted under a lease (as a claim would read it)."""
+    message = OutboundMessage.from_outbox(to, body, payload)
+    return Claimed(row_id, channel, replace(message, meta={**message.meta, "outbox_id": row_id}), 0)
+
+
+def send_leased(db: Database, config: Any, token: str, items: list[Claimed]) -> dict[str, int]:
+    """Send rows this process inserted under lease ``token`` (no claiming round trip needed)."""
+    return _deliver(db, config, token, items, 0, utcnow())
+
+
 def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: Iterable[str],
            only_ids: Iterable[int] | None = None, held: frozenset[str] = frozenset(),
-           ) -> tuple[str, list[_Claimed], int]:
+           ) -> tuple[str, list[Claimed], int]:
     """Lease due rows to this worker; (lease token, rows to send, rows cancelled as opted out).
 
     Rows whose purpose is in ``held`` are left queued (outside the send window).
@@ -123,7 +139,7 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
     if held:
         due = due.where(OutboxMessage.purpose.not_in(sorted(held)))
     lease = {"locked_by": token, "locked_until": now + LEASE, "status": "sending"}
-    claimed: list[_Claimed] = []
+    claimed: list[Claimed] = []
     cancelled = 0
     # One transaction claims and reads: with SQLite every extra write transaction queues
     # behind the webhook's, so the sender keeps to one here and one per sent message.
@@ -154,11 +170,11 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
             message = OutboundMessage.from_outbox(row.to, row.body or "", row.payload)
             # The row's id travels with the message (Twilio's status callback URL carries it back).
             message = replace(message, meta={**message.meta, "outbox_id": row.id})
-            claimed.append(_Claimed(row.id, row.channel, message, row.attempts))
+            claimed.append(Claimed(row.id, row.channel, message, row.attempts))
     return token, claimed, cancelled
 
 
-def _deliver(db: Database, config: Any, token: str, claimed: list[_Claimed], cancelled: int,
+def _deliver(db: Database, config: Any, token: str, claimed: list[Claimed], cancelled: int,
              now: datetime) -> dict[str, int]:
     counts = {"claimed": len(claimed) + cancelled, "sent": 0, "retry": 0, "failed": 0, "cancelled": cancelled}
     max_attempts = int(getattr(config, "OUTBOX_MAX_ATTEMPTS", 8) or 8)
@@ -278,24 +294,29 @@ class BackgroundSender:
         self._pid: int | None = None
         self._pending: set[Future[Any]] = set()
 
-    def submit(self, db: Database, config: Any, outbox_ids: Iterable[int]) -> None:
-        """Send these outbox rows soon, on the pool."""
+    def submit(self, db: Database, config: Any, outbox_ids: Iterable[int],
+               leased: tuple[str, list[Claimed]] | None = None) -> None:
+        """Send these outbox rows soon, on the pool (``leased``: rows already claimed under a token)."""
         ids = list(outbox_ids)
-        if not ids:
+        if not ids and not (leased and leased[1]):
             return
         with self._lock:
             if self._executor is None or self._pid != os.getpid():
                 self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="outbox-send")
                 self._pid = os.getpid()
                 self._pending = set()
-            future = self._executor.submit(self._send, db, config, ids)
+            future = self._executor.submit(self._send, db, config, ids, leased)
             self._pending.add(future)
         future.add_done_callback(self._done)
 
     @staticmethod
-    def _send(db: Database, config: Any, ids: list[int]) -> dict[str, int]:
+    def _send(db: Database, config: Any, ids: list[int], leased: tuple[str, list[Claimed]] | None
+              ) -> dict[str, int]:
         try:
-            return send_now(db, config, ids)
+            counts = send_leased(db, config, *leased) if leased and leased[1] else {}
+            for key, value in (send_now(db, config, ids) if ids else {}).items():
+                counts[key] = counts.get(key, 0) + value
+            return counts
         except Exception as exc:  # noqa: BLE001 - the worker retries what is still queued
             log.warning("immediate send failed (%s); the worker will retry", type(exc).__name__)
             return {}

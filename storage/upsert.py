@@ -3,31 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 
-def _insert(session: Session, model: type):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model)
-    raise NotImplementedError(f"no upsert for {dialect}")
+
+@lru_cache(maxsize=256)
+def _statement(dialect: str, model: type, conflict: tuple[str, ...], update: tuple[str, ...] | None):
+    """The INSERT ... ON CONFLICT ... RETURNING id for a table, built once.
+
+    Built on the table (Core), with the row given as parameters at execution: the ORM's
+    bulk path and a ``.values(...)`` per call would make SQLAlchemy re-derive the
+    statement and its cache key every time (most of a webhook's cost, measured).
+    """
+    module = _DIALECTS.get(dialect)
+    if module is None:
+        raise NotImplementedError(f"no upsert for {dialect}")
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = module.insert(table)
+    if update is None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+    else:
+        stmt = stmt.on_conflict_do_update(index_elements=list(conflict),
+                                          set_={name: stmt.excluded[name] for name in update})
+    return stmt.returning(table.c.id)
+
+
+def _run(session: Session, model: type, values: Mapping[str, Any], conflict: Iterable[str],
+         update: Iterable[str] | None) -> Any:
+    stmt = _statement(session.get_bind().dialect.name, model, tuple(conflict),
+                      None if update is None else tuple(update))
+    return session.execute(stmt, dict(values))
 
 
 def insert_ignore(session: Session, model: type, values: Mapping[str, Any], conflict: Iterable[str]) -> int | None:
     """Insert a row unless one with the same ``conflict`` columns exists; the new id or None."""
-    stmt = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-    return session.execute(stmt.returning(model.id)).scalar_one_or_none()
+    return _run(session, model, values, conflict, None).scalar_one_or_none()
 
 
 def upsert(session: Session, model: type, values: Mapping[str, Any], conflict: Iterable[str],
            update: Iterable[str]) -> int:
     """Insert a row or update ``update`` columns of the existing one; returns its id."""
-    stmt = _insert(session, model).values(**values)
-    stmt = stmt.on_conflict_do_update(index_elements=list(conflict),
-                                      set_={name: stmt.excluded[name] for name in update})
-    return session.execute(stmt.returning(model.id)).scalar_one()
+    return _run(session, model, values, conflict, update).scalar_one()

@@ -96,13 +96,14 @@ def _twiml() -> Response:
 def handle_inbound(message: InboundMessage) -> Any:
     """Store and dispatch one inbound message, then send its replies; the Dispatched result."""
     from bot.dispatcher import Dispatched, dispatch
-    from bot.sender import background
+    from bot.sender import background, new_lease
 
     db, config = _db(), _config()
     with db.session() as session:
         try:
             with session.begin_nested():
-                result = dispatch(session, message)
+                # The replies are inserted already claimed by this process, which sends them below.
+                result = dispatch(session, message, lease=new_lease())
         except Exception as exc:  # noqa: BLE001 - keep the message even when the conversation fails
             # The type only: an exception's text may hold the respondent's words.
             log.error("dispatch of %s inbound failed: %s", message.channel, type(exc).__name__)
@@ -113,7 +114,8 @@ def handle_inbound(message: InboundMessage) -> Any:
             result = Dispatched(outcome="error")
     # Sent straight away but off the request thread: the provider's round trip does not
     # hold up the webhook's answer (or a sync worker); the worker retries what fails.
-    background.submit(db, config, result.outbox_ids)
+    background.submit(db, config, result.outbox_ids,
+                      leased=(result.lease[0], result.leased) if result.lease and result.leased else None)
     return result
 
 

@@ -105,3 +105,39 @@ def test_inbound_is_stored_once(db):
         again = dispatch(session, Inbound(channel="sms", provider_id="SMsame", sender="+447400100203", text="x"))
         assert session.scalars(select(InboundMessage)).all().__len__() == 1
     assert not first.duplicate and again.duplicate and again.outbox_ids == []
+
+
+def test_leased_replies_wait_for_their_sender_and_otherwise_for_the_lease(db, channel_config, twilio_fake):
+    """A webhook inserts its replies already claimed; if its process dies before sending, a worker
+    sends them once the lease has run out, and not before. An opted-out number gets no lease."""
+    from datetime import timedelta
+
+    from bot.sender import LEASE, deliver_due, new_lease, send_leased
+    from storage.models import utcnow
+
+    with db.session() as session:
+        make_invitation(session, form_id="child_after", contact="+447400100201")
+        make_invitation(session, form_id="child_after", contact="+447400100202")
+    lease = new_lease(now=utcnow())
+    with db.session() as session:
+        sent_here = dispatch(session, _in("sms", "+447400100201", "hi"), lease=lease)
+        orphan = dispatch(session, _in("sms", "+447400100202", "hi"), lease=new_lease(now=utcnow()))
+    assert sent_here.leased and not sent_here.outbox_ids and orphan.leased
+    with db.session() as session:
+        rows = session.scalars(select(OutboxMessage)).all()
+        assert {(r.status, r.locked_by is not None) for r in rows} == {("sending", True)}
+    # Nobody else may take them while the lease holds.
+    assert deliver_due(db, channel_config, now=utcnow())["claimed"] == 0
+    assert send_leased(db, channel_config, lease[0], sent_here.leased)["sent"] == len(sent_here.leased)
+    assert len(twilio_fake.sent("+447400100201")) == len(sent_here.leased)
+    # The other process never sent its replies: the worker does, after the lease.
+    assert twilio_fake.sent("+447400100202") == []
+    later = utcnow() + LEASE + timedelta(seconds=1)
+    assert deliver_due(db, channel_config, now=later)["sent"] == len(orphan.leased)
+    assert [m["Body"] for m in twilio_fake.sent("+447400100202")] == [item.message.text for item in orphan.leased]
+    # A number that opted out: replies are queued unleased and the claim cancels them.
+    with db.session() as session:
+        opt_out_address(session, "sms", "+447400100202", source="keyword")
+        stray = dispatch(session, _in("sms", "+447400100202", "hello?"), lease=new_lease(now=utcnow()))
+    assert stray.leased == [] and stray.outbox_ids
+    assert deliver_due(db, channel_config, now=later)["cancelled"] == len(stray.outbox_ids)
