@@ -263,6 +263,18 @@ def _pg_scratch(admin_url: str) -> tuple[str, Any]:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
+def _outbox_statuses(database_url: str) -> dict[str, int]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return {status: count for status, count in
+                    conn.execute(text("SELECT status, count(*) FROM outbox GROUP BY status"))}
+    finally:
+        engine.dispose()
+
+
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
     """Both routes flat out, then at rising rates, on one database; the headline figures."""
     from tests.fakes.twilio_fake import TwilioFake, new_sid
@@ -325,6 +337,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
         if half_p99 == half_p99:
             print(f"  webhook p99 at half the baseline's load: {half_p99:.1f} ms (target under 25 ms)")
         print(f"  replies received by the fake Twilio: {len(fake.sent())}", flush=True)
+        print(f"  outbox rows by status (every reply should be sent): {_outbox_statuses(database_url)}", flush=True)
         return {"ratio": ratio, "baseline": baseline, "webhook": real, "half_p99": half_p99}
     finally:
         if server is not None:

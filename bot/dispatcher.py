@@ -21,7 +21,7 @@ from bot.base import InboundMessage as Inbound
 from bot.base import resolve_choice
 from bot.optout import OPEN_STATUSES, is_opted_out, opt_in_address, opt_out_address
 from bot.sender import leased_item
-from storage.alerts import raise_alert
+from storage.alerts import notice_ids, raise_alert
 from storage.lifecycle import set_status
 from storage.models import InboundMessage, Invitation, OutboxMessage, utcnow
 from storage.outbox import enqueue
@@ -301,8 +301,7 @@ def _notify_now(session: Session, result: Dispatched, message: Inbound, alerts: 
     """Send the IRO's alert email and SMS with the replies, not at the worker's next round."""
     if message.channel == "sim" or not alerts:
         return  # a rehearsal never pages an IRO (web.simulator cancels them)
-    keys = [f"alert:{a.id}:{kind}" for a in alerts for kind in ("email", "sms")]
-    result.outbox_ids.extend(session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key.in_(keys))))
+    result.outbox_ids.extend(notice_ids(session, alerts))
 
 
 def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[Part],

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.audit import record
-from storage.models import Alert, Invitation, Staff, utcnow
+from storage.models import Alert, Invitation, OutboxMessage, Staff, utcnow
 from storage.outbox import enqueue
 
 ALERT_TEXT = (
@@ -58,3 +59,11 @@ def notify_channels(setting: str | None) -> set[str]:
     """
     ways = {part.strip().lower() for part in (setting or "").split(",")} & {"email", "sms"}
     return ways or {"email", "sms"}
+
+
+def notice_ids(session: Session, alerts: list[Alert]) -> list[int]:
+    """The outbox rows telling the IRO about these alerts, to send them straight away."""
+    keys = [f"alert:{a.id}:{kind}" for a in alerts for kind in ("email", "sms")]
+    if not keys:
+        return []
+    return list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key.in_(keys))))

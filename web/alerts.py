@@ -19,6 +19,17 @@ from web.database import get_session
 
 bp = Blueprint("alerts", __name__, url_prefix="/dashboard/alerts")
 
+
+def send_notices_now(session, alerts: list[Alert]) -> None:  # noqa: ANN001
+    """Send the IRO's notices of alerts just committed now, off the request (the worker retries)."""
+    from flask import current_app
+
+    from bot.sender import background
+    from storage.alerts import notice_ids
+
+    if alerts:
+        background.submit(current_app.extensions["db"], current_app.config["HYS"], notice_ids(session, alerts))
+
 STATUS_FILTERS = ("open", "acknowledged", "closed", "all")
 
 

@@ -34,6 +34,7 @@ from storage.models import Invitation, Review
 from storage.responses import answers_of, form_of, respondent_for, save_answers
 from surveys import engine
 from surveys.schema import FormDefinition, Question, age_band
+from web.alerts import send_notices_now
 from web.auth import current_staff, login_required
 from web.database import get_session
 from web.respondent import (
@@ -183,6 +184,7 @@ def key_in(invitation_id: int):
             record(session, current_staff().id, "paper_keyed", "invitation", invitation.id,
                    answers=len(kept), ignored=len(ignored), alerts=len(saved.alerts))
             session.commit()
+            send_notices_now(session, saved.alerts)
             message = f"Saved {len(kept)} answer(s) from the paper form for review {invitation.review.review_ref}."
             message += " It counts as received." if saved.received else " It does not count as received yet " \
                 "(a required question has no answer)."

@@ -33,6 +33,7 @@ from storage.responses import answers_of, form_of, respondent_for, save_answers
 from surveys import engine
 from surveys.parsing import parse_answer
 from surveys.schema import FormDefinition, Question
+from web.alerts import send_notices_now
 from web.database import get_session
 
 bp = Blueprint("respondent", __name__, url_prefix="/f")
@@ -223,6 +224,7 @@ def store(session: Session, invitation: Invitation, form: FormDefinition, respon
                          skipped=[k for k in skip if k in keys], cleared=cleared, finished=finish)
     _sync_state(invitation, form, respondent, merged, skipped, finish)
     session.commit()
+    send_notices_now(session, saved.alerts)  # the IRO hears at once, as from a text message
     return saved
 
 

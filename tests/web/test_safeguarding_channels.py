@@ -311,6 +311,32 @@ def test_the_iro_is_notified_at_once_without_waiting_for_the_worker(channel_app,
     assert HELPLINE in [m["Body"] for m in twilio_fake.sent(phone)]
 
 
+def test_a_web_form_disclosure_reaches_the_iro_without_waiting_for_the_worker(channel_app, twilio_fake, smtp_fake):
+    from bot.sender import background
+
+    with channel_app.extensions["db"].session() as session:
+        iro = add_staff(session, "iro.web@council.example", "iro", "iro-web-password", phone="+447400999003")
+        invitation = make_invitation(session, form_id="child_before", channel="web", contact=None, age=11)
+        invitation.review.iro_id = iro.id
+        token = invitation.token
+    client = channel_app.test_client()
+
+    def answer(key: str, values: list[str]):  # noqa: ANN202
+        page = client.get(f"/f/{token}/q/{key}")
+        return client.post(f"/f/{token}/q/{key}", data={
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)), "action": "next", key: values})
+
+    answer("talk_about", ["school"])
+    background.drain()
+    assert smtp_fake.messages == [] and twilio_fake.sent() == []  # an everyday answer tells nobody
+    response = answer("feeling", ["scared"])
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/f/{token}/help")
+    background.drain()  # the page has answered; the notices went out beside it, not at the worker's round
+    assert [m for m in smtp_fake.messages if "iro.web@council.example" in m.rcpt_tos]
+    [text] = twilio_fake.sent("+447400999003")
+    assert "/dashboard/alerts/" in text["Body"] and "scared" not in text["Body"]
+
+
 def test_privacy_page_is_child_friendly_from_the_catalogue_and_linked_from_the_form(channel_app):
     from surveys import catalogue
 
