@@ -100,6 +100,7 @@ class Config:
     SESSION_MINUTES: int = 30
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_LOCK_MINUTES: int = 15
+    LOGIN_IP_MAX_FAILURES: int = 30  # failed logins from one address in LOGIN_LOCK_MINUTES, any accounts
 
     MAX_UPLOAD_MB: int = 50
     # Reverse proxies in front of the app (a TLS terminator, a load balancer): that many

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from storage.audit import record
 from storage.models import Staff, utcnow
 from storage.staff import check_password, hash_password, staff_for_token
+from storage.throttle import recent_misses, record_miss
 from web.database import get_session
 from web.errors import error_response
 
@@ -103,6 +104,14 @@ def login():
         password = request.form.get("password") or ""
         staff = db.scalar(select(Staff).where(Staff.email == email)) if email else None
         now = utcnow()
+        # Per address as well as per account: one client trying many accounts is stopped too.
+        address_key = f"staff-login:{request.remote_addr or 'unknown'}"
+        address_window = timedelta(minutes=config.LOGIN_LOCK_MINUTES)
+        if recent_misses(db, address_key, address_window, now=now) >= config.LOGIN_IP_MAX_FAILURES:
+            record(db, None, "login_throttled", "address", None)
+            db.commit()
+            return render_template("login.html", error="Too many failed attempts from here. "
+                                   "Please wait a few minutes and try again."), 429
         if staff is not None and staff.locked_until and staff.locked_until > now:
             error = "Too many failed attempts. This account is locked for a few minutes."
             record(db, None, "login_locked", "staff", staff.id)
@@ -124,6 +133,7 @@ def login():
             return redirect(target)
         else:
             error = "That email and password do not match an account."
+            record_miss(db, address_key, address_window, now=now)
             if staff is not None:
                 staff.failed_logins += 1
                 if staff.failed_logins >= config.LOGIN_MAX_FAILURES:

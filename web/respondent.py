@@ -24,12 +24,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.lifecycle import set_status
-from storage.models import Answer, Invitation, LoginAttempt, utcnow
+from storage.models import Answer, Invitation
 from storage.responses import answers_of, form_of, respondent_for, save_answers
+from storage.throttle import recent_misses, record_miss
 from surveys import engine
 from surveys.parsing import parse_answer
 from surveys.schema import FormDefinition, Question
@@ -117,18 +118,11 @@ def _guess_limit() -> int:
 
 
 def _throttled(session: Session) -> bool:
-    since = utcnow() - GUESS_WINDOW
-    misses = session.scalar(select(func.count()).select_from(LoginAttempt)
-                            .where(LoginAttempt.key == _client_key(), LoginAttempt.at >= since))
-    return (misses or 0) >= _guess_limit()
+    return recent_misses(session, _client_key(), GUESS_WINDOW) >= _guess_limit()
 
 
 def _record_miss(session: Session) -> None:
-    now = utcnow()
-    session.add(LoginAttempt(key=_client_key(), at=now))
-    # Old misses are no longer counted; drop them so the table stays small.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.key == _client_key(),
-                                               LoginAttempt.at < now - GUESS_WINDOW))
+    record_miss(session, _client_key(), GUESS_WINDOW)
     session.commit()
 
 

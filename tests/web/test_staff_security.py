@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from config import Config, ConfigError
 from tests.conftest import csrf_token_from
@@ -108,6 +109,32 @@ def test_lockout_holds_for_a_fresh_client_and_unknown_emails_look_the_same(app, 
     fresh = app.test_client()  # no cookies: a new browser, or an attacker's script
     response = attempt(fresh, "locked@council.example", "right-password-1")
     assert response.status_code == 401 and "locked" in response.get_data(as_text=True)
+
+
+def test_one_address_trying_many_accounts_is_throttled_and_others_are_not(app, client):
+    from storage.staff import add_staff
+
+    app.config["HYS"] = dataclasses.replace(app.config["HYS"], LOGIN_IP_MAX_FAILURES=6)
+    with app.extensions["db"].session() as session:
+        add_staff(session, "real@council.example", "manager", "right-password-1")
+
+    def attempt(http, email: str, password: str, address: str = "127.0.0.1"):  # noqa: ANN001, ANN202
+        token = csrf_token_from(http.get("/login", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True))
+        return http.post("/login", data={"email": email, "password": password, "csrf_token": token},
+                         environ_base={"REMOTE_ADDR": address})
+
+    # Spraying: one wrong password for each of six accounts, none of them locked by itself.
+    for n in range(6):
+        assert attempt(client, f"guess{n}@council.example", "Password1").status_code == 401
+    blocked = attempt(client, "real@council.example", "right-password-1")
+    assert blocked.status_code == 429 and "Too many failed attempts from here" in blocked.get_data(as_text=True)
+    # The account itself is not locked: the same person from another address gets in.
+    other = app.test_client()
+    assert attempt(other, "real@council.example", "right-password-1", "10.9.8.7").status_code == 302
+    with app.extensions["db"].session() as session:
+        from storage.models import AuditEvent
+
+        assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "login_throttled"))
 
 
 class _Inline(HTMLParser):
