@@ -115,17 +115,9 @@ def alerts_group() -> None:
 @with_appcontext
 def alerts_escalate(now_text: str | None) -> None:
     """Escalate to managers every alert not acknowledged within the working-hours limit."""
-    from datetime import UTC, datetime
-
     from storage.alert_workflow import escalate_due
 
-    now = None
-    if now_text:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.ClickException(f"--now must be an ISO date-time, not {now_text!r}") from None
-        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    now = parse_now(now_text) if now_text else None
     with _db().session() as session:
         escalated = escalate_due(session, current_app.config["HYS"], now)
         click.echo(f"escalated {len(escalated)} alert(s)")
@@ -186,7 +178,8 @@ def reviews_import(csv_file: str) -> None:
     click.echo(result.summary())
 
 
-def _parse_now(now_text: str | None):  # noqa: ANN202
+def parse_now(now_text: str | None):  # noqa: ANN201
+    """A command's ``--now`` as an aware date-time (UTC when no zone is given); the real time if unset."""
     from datetime import UTC, datetime
 
     if not now_text:
@@ -194,7 +187,8 @@ def _parse_now(now_text: str | None):  # noqa: ANN202
     try:
         now = datetime.fromisoformat(now_text)
     except ValueError:
-        raise click.ClickException(f"--now must be an ISO date-time, not {now_text!r}") from None
+        raise click.ClickException(f"--now must be an ISO date-time (e.g. 2026-11-23T09:00), "
+                                   f"not {now_text!r}") from None
     return now if now.tzinfo else now.replace(tzinfo=UTC)
 
 
@@ -235,7 +229,7 @@ def _counts(counts: dict[str, int]) -> str:
 @with_appcontext
 def send_command(now_text: str | None) -> None:
     """Queue what is due (invitations, reminders, closes) and deliver the outbox once."""
-    queued, delivered = _send_round(_parse_now(now_text))
+    queued, delivered = _send_round(parse_now(now_text))
     click.echo(f"schedule: {_counts(queued)}")
     click.echo(f"outbox: {_counts(delivered)}")
 
@@ -255,7 +249,7 @@ def worker_command(interval: float, once: bool) -> None:
     try:
         while not stop.is_set():
             try:
-                queued, delivered = _send_round(_parse_now(None))
+                queued, delivered = _send_round(parse_now(None))
                 rounds += 1
                 if once:
                     click.echo(f"schedule: {_counts(queued)}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app, render_template, request
@@ -12,6 +11,7 @@ from flask.cli import with_appcontext
 from storage.privacy import erase_child, export_as_csv, purge, subject_access_export
 from surveys import catalogue
 from surveys.engine import text as catalogue_text
+from web.cli import parse_now
 
 
 def privacy_page():
@@ -26,16 +26,6 @@ def privacy_page():
                            t=lambda key, **values: catalogue_text(key, language, **values))
 
 
-def _now(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date and time (use e.g. 2026-11-23T09:00)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
 @click.option("--now", "now_text", help="Run as if it were this moment (ISO date and time).")
@@ -45,7 +35,7 @@ def purge_command(dry_run: bool, now_text: str | None) -> None:
     config = current_app.config["HYS"]
     with current_app.extensions["db"].session() as session:
         result = purge(session, contact_days=config.CONTACT_RETENTION_DAYS,
-                       free_text_days=config.FREE_TEXT_RETENTION_DAYS, now=_now(now_text), dry_run=dry_run)
+                       free_text_days=config.FREE_TEXT_RETENTION_DAYS, now=parse_now(now_text), dry_run=dry_run)
     for line in result.lines():
         click.echo(line)
 
