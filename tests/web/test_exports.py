@@ -279,6 +279,8 @@ def test_dashboard_download_buttons_keep_the_filters(app, client, seeded, staff_
         assert "role=child" in link and "year=2025" in link and "period=year" in link
     # Figures page: the approved quote, never a candidate or rejected one.
     assert APPROVED_QUOTE in html and HIDDEN_TEXTS[0] not in html and HIDDEN_TEXTS[1] not in html
+    # ... signed as every export signs it: role and age only.
+    assert re.search(r"<blockquote>" + re.escape(APPROVED_QUOTE) + r'</blockquote><p class="muted">\(10\)</p>', html)
 
     downloads = {}
     for fmt, link in links.items():
