@@ -193,13 +193,14 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     command = _command(message)
     if keyword in SMS_HELP or command == "help":
         result.outcome = "help"
-        _queue(session, result, message, [Part(engine.text("service_help"))], None)
+        _queue(session, result, message, [Part(engine.text("service_help", _language_of(session, message)))], None)
         _finish(session, inbound_id, None, "processed", now)
         return result
     if keyword in SMS_PRIVACY or command == "privacy":
         # Who sees the answers, in plain words; the conversation stays where it was.
         result.outcome = "privacy"
-        _queue(session, result, message, [Part(engine.text("privacy_reply"))], None)
+        _queue(session, result, message, [Part(engine.text("privacy_reply", _language_of(session, message)))],
+               None)
         _finish(session, inbound_id, None, "processed", now)
         return result
 
@@ -272,6 +273,13 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     log.info("inbound %s on %s: %s, %d answer(s), %d alert(s)", inbound_id, message.channel,
              result.outcome, len(result.recorded), result.alerts)
     return result
+
+
+def _language_of(session: Session, message: Inbound) -> str:
+    """The language of the sender's form (English when we do not know them)."""
+    invitation = None if message.start_token else (find_invitation(session, message)
+                                                   or _latest_invitation(session, message))
+    return (invitation.language if invitation is not None else None) or "en"
 
 
 def _latest_invitation(session: Session, message: Inbound) -> Invitation | None:

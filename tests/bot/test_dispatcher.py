@@ -141,3 +141,20 @@ def test_leased_replies_wait_for_their_sender_and_otherwise_for_the_lease(db, ch
         stray = dispatch(session, _in("sms", "+447400100202", "hello?"), lease=new_lease(now=utcnow()))
     assert stray.leased == [] and stray.outbox_ids
     assert deliver_due(db, channel_config, now=later)["cancelled"] == len(stray.outbox_ids)
+
+
+def test_help_and_privacy_answer_in_the_senders_language(db):
+    with db.session() as session:
+        welsh = make_invitation(session, form_id="child_after", contact="+447400100301")
+        welsh.language = "cy"
+        make_invitation(session, form_id="child_after", contact="+447400100302")
+    with db.session() as session:
+        privacy_cy = dispatch(session, _in("sms", "+447400100301", "PRIVACY"))
+        help_cy = dispatch(session, _in("sms", "+447400100301", "help"))
+        privacy_en = dispatch(session, _in("sms", "+447400100302", "privacy"))
+        stranger = dispatch(session, _in("sms", "+447400100399", "PRIVACY"))
+    assert [p.text for p in privacy_cy.parts] == [engine.text("privacy_reply", "cy")]
+    assert privacy_cy.parts[0].text.startswith("Eich preifatrwydd")
+    assert [p.text for p in help_cy.parts] == [engine.text("service_help", "cy")]
+    assert [p.text for p in privacy_en.parts] == [p.text for p in stranger.parts] == [engine.text("privacy_reply")]
+    assert engine.sms_segments(engine.text("privacy_reply", "cy")) <= 3
