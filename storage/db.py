@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Base
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -50,6 +51,10 @@ def make_engine(url: str, **kwargs) -> Engine:
     SQL logging (``sqlalchemy.engine`` at INFO, or ``echo``) never shows bound values:
     they hold children's words and contact details.
     """
+    backend = make_url(url).get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        # The upserts (storage.upsert) and the migrations are written for these two only.
+        raise ValueError(f"DATABASE_URL: {backend} is not supported; use SQLite or PostgreSQL")
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]

@@ -1,5 +1,6 @@
 """The Alembic migrations build exactly the schema the models describe."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -24,3 +25,11 @@ def test_utc_timestamps_come_back_aware(db):
         row = session.query(OptOut).one()
         assert row.opted_out_at.tzinfo is not None
         assert row.opted_out_at == moment.astimezone(UTC)
+
+
+def test_only_sqlite_and_postgresql_are_accepted():
+    from storage.db import Database
+
+    for url in ("mysql+pymysql://root@127.0.0.1/test", "mssql+pyodbc://u:p@dsn"):
+        with pytest.raises(ValueError, match="is not supported; use SQLite or PostgreSQL"):
+            Database(url)
