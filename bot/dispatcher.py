@@ -166,7 +166,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     if message.meta.get("edited"):
         # The conversation does not move on an edit; safeguarding still reads the new words.
         result.outcome = "edited"
-        invitation = find_invitation(session, message) or _latest_invitation(session, message)
+        invitation = _senders_invitation(session, message)
         parts = _screen_stray(session, result, message, invitation, now)
         _queue(session, result, message, parts, invitation if parts else None)
         _finish(session, inbound_id, invitation.id if parts and invitation else None, "processed", now)
@@ -275,10 +275,14 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     return result
 
 
+def _senders_invitation(session: Session, message: Inbound) -> Invitation | None:
+    """The sender's open invitation, else their latest in any status (for a message that answers nothing)."""
+    return find_invitation(session, message) or _latest_invitation(session, message)
+
+
 def _language_of(session: Session, message: Inbound) -> str:
     """The language of the sender's form (English when we do not know them)."""
-    invitation = None if message.start_token else (find_invitation(session, message)
-                                                   or _latest_invitation(session, message))
+    invitation = None if message.start_token else _senders_invitation(session, message)
     return (invitation.language if invitation is not None else None) or "en"
 
 

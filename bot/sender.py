@@ -86,7 +86,7 @@ rate_limiter = _RateLimiter()
 
 @dataclass(frozen=True)
 class Claimed:
-    """What a worker needs of one claimed row, read inside the claiming transaction."""
+    """What a sender needs of one leased row (see ``leased_item``)."""
 
     id: int
     channel: str
@@ -103,14 +103,16 @@ def held_purposes(config: Any, now: datetime) -> frozenset[str]:
 
 
 def new_lease(worker_id: str | None = None, now: datetime | None = None) -> tuple[str, datetime]:
-    """A fresh lease (token, until) for rows this process inserts already claimed."""
+    """A fresh lease (token, until), for a claim or for a webhook's replies inserted already claimed."""
     return f"{worker_id or default_worker_id()}:{uuid.uuid4().hex[:8]}"[-64:], (now or utcnow()) + LEASE
 
 
-def leased_item(row_id: int, channel: str, to: str, body: str, payload: dict[str, Any] | None) -> Claimed:
-    """What ``send_leased`` needs of a row inserted under a lease (as a claim would read it)."""
+def leased_item(row_id: int, channel: str, to: str, body: str, payload: dict[str, Any] | None,
+                attempts: int = 0) -> Claimed:
+    """One leased row to send: read by a claim, or known to the webhook that inserted it."""
     message = OutboundMessage.from_outbox(to, body, payload)
-    return Claimed(row_id, channel, replace(message, meta={**message.meta, "outbox_id": row_id}), 0)
+    # The row's id travels with the message (Twilio's status callback URL carries it back).
+    return Claimed(row_id, channel, replace(message, meta={**message.meta, "outbox_id": row_id}), attempts)
 
 
 def send_leased(db: Database, config: Any, token: str, items: list[Claimed]) -> dict[str, int]:
@@ -126,7 +128,7 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
     Rows whose purpose is in ``held`` are left queued (outside the send window).
     """
     channels = list(channels)
-    token = f"{worker_id}:{uuid.uuid4().hex[:8]}"[-64:]
+    token, until = new_lease(worker_id, now)
     if not channels or limit <= 0:
         return token, [], 0
     due = (select(OutboxMessage.id)
@@ -138,7 +140,7 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
         due = due.where(OutboxMessage.id.in_(list(only_ids)))
     if held:
         due = due.where(OutboxMessage.purpose.not_in(sorted(held)))
-    lease = {"locked_by": token, "locked_until": now + LEASE, "status": "sending"}
+    lease = {"locked_by": token, "locked_until": until, "status": "sending"}
     claimed: list[Claimed] = []
     cancelled = 0
     # One transaction claims and reads: with SQLite every extra write transaction queues
@@ -167,10 +169,7 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
                 _release(row, "cancelled", now, error="opted out" if row.to else "no address")
                 cancelled += 1
                 continue
-            message = OutboundMessage.from_outbox(row.to, row.body or "", row.payload)
-            # The row's id travels with the message (Twilio's status callback URL carries it back).
-            message = replace(message, meta={**message.meta, "outbox_id": row.id})
-            claimed.append(Claimed(row.id, row.channel, message, row.attempts))
+            claimed.append(leased_item(row.id, row.channel, row.to, row.body or "", row.payload, row.attempts))
     return token, claimed, cancelled
 
 
@@ -227,11 +226,11 @@ def _deliver(db: Database, config: Any, token: str, claimed: list[Claimed], canc
     return counts
 
 
-def _mark_sent(session: Any, row: OutboxMessage, provider_id: str, now: datetime, status: str = "sent") -> None:
+def _mark_sent(session: Any, row: OutboxMessage, provider_id: str, now: datetime) -> None:
     """The provider accepted the row: keep its id, release the lease, move the invitation to "sent"."""
     row.provider_id = provider_id[:64]
     row.sent_at = now
-    _release(row, status, now)
+    _release(row, "sent", now)
     row.last_error = None
     if row.purpose in SENT_PURPOSES and row.invitation_id:
         invitation = session.get(Invitation, row.invitation_id)

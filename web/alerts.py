@@ -7,10 +7,23 @@ the child said) is audited, as is every step taken on it.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.sender import background
 from storage.alert_workflow import AlertWorkflowError, acknowledge, can_handle, close, record_action
+from storage.alerts import notice_ids
 from storage.audit import record
 from storage.models import Alert, Staff
 from web.auth import current_staff, login_required
@@ -19,18 +32,13 @@ from web.database import get_session
 
 bp = Blueprint("alerts", __name__, url_prefix="/dashboard/alerts")
 
+STATUS_FILTERS = ("open", "acknowledged", "closed", "all")
 
-def send_notices_now(session, alerts: list[Alert]) -> None:  # noqa: ANN001
+
+def send_notices_now(session: Session, alerts: list[Alert]) -> None:
     """Send the IRO's notices of alerts just committed now, off the request (the worker retries)."""
-    from flask import current_app
-
-    from bot.sender import background
-    from storage.alerts import notice_ids
-
     if alerts:
         background.submit(current_app.extensions["db"], current_app.config["HYS"], notice_ids(session, alerts))
-
-STATUS_FILTERS = ("open", "acknowledged", "closed", "all")
 
 
 def alert_in_scope(staff: Staff, alert_id: int) -> Alert:
