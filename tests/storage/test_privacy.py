@@ -318,16 +318,24 @@ def _full_child(session, ref: str, phone: str, chat: str, shared_phone: str, wor
     return review
 
 
+def _two_children_sharing_a_carer(db, first: tuple[str, ...], second: tuple[str, ...]) -> str:  # noqa: ANN001
+    """Two children (ref, phone, chat, words) whose reviews share a foster carer's phone, and a
+    message from that phone nobody can attribute; the shared phone."""
+    shared = "+447400700700"
+    with db.session() as session:
+        for ref, phone, chat, words in (first, second):
+            _full_child(session, ref, phone, chat, shared, words)
+        session.add(InboundMessage(channel="sms", provider_id="SM-shared", sender=shared, body="which child?",
+                                   status="unmatched"))
+    return shared
+
+
 def test_export_holds_every_table_about_a_child_and_nothing_about_anyone_else(db):
     from storage.models import Base
     from storage.privacy import _EXPORTED
 
-    shared = "+447400700700"  # a foster carer's phone, used for both children's reviews
-    with db.session() as session:
-        _full_child(session, "SA", "+447400700001", "700001", shared, "apples and pears")
-        _full_child(session, "SB", "+447400700002", "700002", shared, "bananas and plums")
-        session.add(InboundMessage(channel="sms", provider_id="SM-shared", sender=shared, body="which child?",
-                                   status="unmatched"))
+    shared = _two_children_sharing_a_carer(db, ("SA", "+447400700001", "700001", "apples and pears"),
+                                           ("SB", "+447400700002", "700002", "bananas and plums"))
     with db.session() as session:
         export = subject_access_export(session, "C-SA")
         stored = _texts_in_database(session)
@@ -365,12 +373,8 @@ def test_export_holds_every_table_about_a_child_and_nothing_about_anyone_else(db
 
 
 def test_erasure_takes_unmatched_messages_from_the_childs_own_number_only(db):
-    shared = "+447400700700"
-    with db.session() as session:
-        _full_child(session, "EA", "+447400700011", "700011", shared, "cherries")
-        _full_child(session, "EB", "+447400700012", "700012", shared, "grapes")
-        session.add(InboundMessage(channel="sms", provider_id="SM-shared", sender=shared, body="which child?",
-                                   status="unmatched"))
+    _two_children_sharing_a_carer(db, ("EA", "+447400700011", "700011", "cherries"),
+                                  ("EB", "+447400700012", "700012", "grapes"))
     with db.session() as session:
         counts = erase_child(session, "C-EA")
     assert counts["inbound_messages"] == 2  # the answer's message and the stray one

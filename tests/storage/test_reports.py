@@ -144,8 +144,8 @@ def test_empty_period_and_bad_period(db):  # noqa: ANN001
             build_report(session, date(2030, 2, 1), date(2030, 1, 31))
 
 
-def test_grouped_queries_only(db, year):  # noqa: ANN001
-    """The report runs a fixed handful of GROUP BY queries, not one per review or answer."""
+def _statements_of_the_report(db) -> list[str]:  # noqa: ANN001
+    """Every SQL statement one build_report over PERIOD sends."""
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):  # noqa: ANN001
@@ -157,6 +157,12 @@ def test_grouped_queries_only(db, year):  # noqa: ANN001
             build_report(session, *PERIOD)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+    return statements
+
+
+def test_grouped_queries_only(db, year):  # noqa: ANN001
+    """The report runs a fixed handful of GROUP BY queries, not one per review or answer."""
+    statements = _statements_of_the_report(db)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 8
     answer_query = next(s for s in selects if "answers" in s)
@@ -184,17 +190,7 @@ def test_simulated_reviews_never_count(db, year):  # noqa: ANN001
 
 def test_one_pass_over_answers_and_invitations(db, year):  # noqa: ANN001
     """Answers and invitations are each read once (last year's return rates in the same pass)."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # noqa: ANN001
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        with db.session() as session:
-            build_report(session, *PERIOD)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    statements = _statements_of_the_report(db)
     assert len([s for s in statements if "FROM answers" in s]) == 1
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM invitations" in s
                 and "sum(" in s.lower()]) == 1
