@@ -22,6 +22,7 @@ from storage.responses import save_answers
 from storage.staff import add_staff
 from surveys.engine import Respondent, answer_signals, visible_questions
 from surveys.forms import form_for
+from surveys.report import reporting_year
 from surveys.schema import FEELINGS, FormDefinition, Question
 
 DEMO_LOGINS = (
@@ -133,7 +134,7 @@ def load_demo(session: Session, config, *, today: date | None = None, reviews: i
 
     rng = random.Random(seed)
     today = today or date.today()
-    year_start = date(today.year if today.month >= 4 else today.year - 1, 4, 1) - timedelta(days=365)
+    year_start = reporting_year(today)[0] - timedelta(days=365)
     span = (today - year_start).days + 30
     counts = {"reviews": 0, "invitations": 0, "answered": 0, "alerts": 0}
     disclosure_done = False

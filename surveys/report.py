@@ -192,9 +192,15 @@ class Quarter:
                 "from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
+def reporting_year(day: date) -> tuple[date, date]:
+    """The reporting (financial) year a day falls in: 1 April to 31 March, both included."""
+    start = date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+    return start, date(start.year + 1, 3, 31)
+
+
 def financial_year(day: date) -> str:
     """The financial year a day falls in, as councils write it ("2025/26" runs April to March)."""
-    start = day.year if day.month >= 4 else day.year - 1
+    start = reporting_year(day)[0].year
     return f"{start}/{(start + 1) % 100:02d}"
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from storage.audit import record
 from storage.models import Alert, Invitation, Review, utcnow
 from storage.reports import build_report
+from surveys.report import reporting_year
 from surveys.schema import ROLES
 from web.auth import token_required
 from web.database import get_session
@@ -46,10 +47,6 @@ class ForbiddenParameter(BadParameter):
     status = 403
 
 
-def _financial_year_start(day: date) -> date:
-    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
-
-
 def _date_param(name: str, default: date) -> date:
     raw = request.args.get(name)
     if raw is None or raw == "":
@@ -69,7 +66,7 @@ def period_from_request() -> tuple[date, date]:
     """The ``from`` / ``to`` query parameters (default: this financial year to date)."""
     today = utcnow().date()
     date_to = _date_param("to", today)
-    date_from = _date_param("from", _financial_year_start(date_to))
+    date_from = _date_param("from", reporting_year(date_to)[0])
     if date_from > date_to:
         raise BadParameter("from", "'from' must not be after 'to'")
     if (date_to - date_from).days > MAX_PERIOD_DAYS:

@@ -33,6 +33,7 @@ from storage.models import PN_CODES, Alert, Answer, Invitation, Review, Staff, u
 from storage.quotes import known_names
 from storage.staff import StaffError, add_staff, hash_password
 from surveys.redaction import redact
+from surveys.report import reporting_year
 from web.auth import current_staff, login_required
 from web.database import get_session
 
@@ -314,7 +315,7 @@ class PeriodError(ValueError):
 
 def financial_year(day: date) -> int:
     """The year a reporting year (1 April to 31 March) starts in."""
-    return day.year if day.month >= 4 else day.year - 1
+    return reporting_year(day)[0].year
 
 
 def parse_period(args: Any, today: date) -> tuple[date, date, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Flask,
@@ -28,18 +26,13 @@ from storage.quotes import (
     record_you_said_we_did,
     refresh_candidates,
 )
+from surveys.report import reporting_year
 from web.auth import current_staff, login_required
 from web.dashboard import NAV, scoped_reviews
 from web.database import get_session
 
 bp = Blueprint("quotes", __name__, url_prefix="/dashboard")
 STATUSES = ("candidate", "approved", "rejected")
-
-
-def _reporting_year(day: date) -> tuple[date, date]:
-    """The reporting year (1 April to 31 March) a review date falls in: the quote's group is counted there."""
-    start = date(day.year if day.month >= 4 else day.year - 1, 4, 1)
-    return start, date(start.year + 1, 3, 31)
 
 
 @bp.route("/quotes")
@@ -57,7 +50,7 @@ def index():
     record(session, current_staff().id, "view_quotes", "quote", None, status=status, quotes=[q.id for q in quotes])
     session.commit()
     minimum = current_app.config["HYS"].SMALL_GROUP_MIN
-    rows = [(q, attribution(q.role, q.age), group_size(session, q, *_reporting_year(q.invitation.review.review_date)))
+    rows = [(q, attribution(q.role, q.age), group_size(session, q, *reporting_year(q.invitation.review.review_date)))
             for q in quotes]
     return render_template("quotes/index.html", rows=rows, status=status, statuses=STATUSES, minimum=minimum)
 

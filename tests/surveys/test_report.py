@@ -18,6 +18,7 @@ from surveys.report import (
     previous_year,
     quarters_between,
     rate,
+    reporting_year,
     round_half_up,
     summarise_participation,
     summarise_question,
@@ -96,6 +97,8 @@ def test_financial_quarters_start_in_april():
     assert financial_quarter(date(2026, 3, 31)) == 4
     assert financial_year(date(2026, 3, 31)) == "2025/26"
     assert financial_year(date(2026, 4, 1)) == "2026/27"
+    assert reporting_year(date(2026, 3, 31)) == (date(2025, 4, 1), date(2026, 3, 31))
+    assert reporting_year(date(2026, 4, 1)) == (date(2026, 4, 1), date(2027, 3, 31))
     labels = [q.label for q in quarters_between(date(2025, 4, 1), date(2026, 3, 31))]
     assert labels == ["2025/26 Q1", "2025/26 Q2", "2025/26 Q3", "2025/26 Q4"]
     clipped = quarters_between(date(2025, 5, 10), date(2025, 7, 2))
