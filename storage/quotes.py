@@ -140,14 +140,14 @@ def _scope(date_from: date, date_to: date, review_type: str | None, iro_id: int 
     return conditions
 
 
-def group_size(session: Session, quote: Quote, date_from: date, date_to: date, *, review_type: str | None = None,
-               iro_id: int | None = None) -> int:
-    """How many people of the quote's role answered its form in the period (its group)."""
-    return session.scalar(
-        select(func.count(Invitation.id)).join(Review, Invitation.review_id == Review.id)
-        .where(Invitation.form_id == quote.form_id, Invitation.role == quote.role, Invitation.received.is_(True),
-               *_scope(date_from, date_to, review_type, iro_id))
-    ) or 0
+def group_sizes(session: Session, date_from: date, date_to: date, *, review_type: str | None = None,
+                iro_id: int | None = None) -> dict[tuple[str, str], int]:
+    """How many people answered each (form, role) in the period: a quote's group is its form and role."""
+    return {(form_id, who): int(n) for form_id, who, n in session.execute(
+        select(Invitation.form_id, Invitation.role, func.count(Invitation.id))
+        .join(Review, Invitation.review_id == Review.id)
+        .where(Invitation.received.is_(True), *_scope(date_from, date_to, review_type, iro_id))
+        .group_by(Invitation.form_id, Invitation.role))}
 
 
 @dataclass(frozen=True)
@@ -191,10 +191,7 @@ def published_quotes(session: Session, date_from: date, date_to: date, *, min_gr
     rows = session.execute(query).all()
     if not rows:
         return []
-    sizes = {(form_id, who): int(n) for form_id, who, n in session.execute(
-        select(Invitation.form_id, Invitation.role, func.count(Invitation.id))
-        .join(Review, Invitation.review_id == Review.id)
-        .where(Invitation.received.is_(True), *scope).group_by(Invitation.form_id, Invitation.role))}
+    sizes = group_sizes(session, date_from, date_to, review_type=review_type, iro_id=iro_id)
     out: list[PublishedQuote] = []
     for quote, review_date in rows:
         if sizes.get((quote.form_id, quote.role), 0) < min_group and not quote.small_group_override:

@@ -21,7 +21,7 @@ from storage.quotes import (
     QuoteError,
     attribution,
     decide,
-    group_size,
+    group_sizes,
     override_small_group,
     record_you_said_we_did,
     refresh_candidates,
@@ -50,8 +50,11 @@ def index():
     record(session, current_staff().id, "view_quotes", "quote", None, status=status, quotes=[q.id for q in quotes])
     session.commit()
     minimum = current_app.config["HYS"].SMALL_GROUP_MIN
-    rows = [(q, attribution(q.role, q.age), group_size(session, q, *reporting_year(q.invitation.review.review_date)))
-            for q in quotes]
+    # A quote's group is counted in the reporting year of its review: one grouped count per year shown.
+    years = {reporting_year(q.invitation.review.review_date) for q in quotes}
+    sizes = {year: group_sizes(session, *year) for year in years}
+    rows = [(q, attribution(q.role, q.age),
+             sizes[reporting_year(q.invitation.review.review_date)].get((q.form_id, q.role), 0)) for q in quotes]
     return render_template("quotes/index.html", rows=rows, status=status, statuses=STATUSES, minimum=minimum)
 
 

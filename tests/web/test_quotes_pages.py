@@ -113,3 +113,16 @@ def test_opening_the_quotes_list_is_audited(app, client, staff_login):
                                                            AuditEvent.action == "view_quotes")).all()
         quote_id = session.scalar(select(Quote.id))
         assert event.detail == {"status": "candidate", "quotes": [quote_id]}
+
+
+def test_the_quotes_page_shows_each_quotes_group_in_its_reporting_year(app, client, staff_login):
+    from storage.models import Invitation
+
+    _review_with_comment(app, "G1", "my IRO listens to me")
+    _review_with_comment(app, "G2", "the meeting was too long")
+    with app.extensions["db"].session() as session:
+        for invitation in session.scalars(select(Invitation)):
+            invitation.received = True  # two children answered the same form this year
+    staff_login("manager")
+    html = client.get("/dashboard/quotes").get_data(as_text=True)
+    assert html.count("Group of 2: held back from reports unless allowed.") == 2
