@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.audit import record
 from storage.models import Answer, Invitation, Quote, Review, Staff, YouSaidWeDid, utcnow
 from storage.outbox import enqueue
+from storage.reviews import counted_reviews
 from surveys.engine import text as catalogue_text
 from surveys.forms import all_forms
 from surveys.redaction import redact
@@ -130,14 +131,8 @@ def override_small_group(session: Session, quote: Quote, staff: Staff, reason: s
 
 
 def _scope(date_from: date, date_to: date, review_type: str | None, iro_id: int | None) -> list:
-    """Which reviews count: held in the period, optionally one type or one IRO's; never simulated ones."""
-    conditions = [Review.review_date >= date_from, Review.review_date <= date_to,
-                  or_(Review.simulated.is_(None), Review.simulated.is_(False))]
-    if review_type:
-        conditions.append(Review.review_type == review_type)
-    if iro_id is not None:
-        conditions.append(Review.iro_id == iro_id)
-    return conditions
+    """Which reviews count: held in the period, and as ``counted_reviews`` says."""
+    return [Review.review_date >= date_from, Review.review_date <= date_to, *counted_reviews(review_type, iro_id)]
 
 
 def group_sizes(session: Session, date_from: date, date_to: date, *, review_type: str | None = None,

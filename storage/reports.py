@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Answer, Invitation, Review, YouSaidWeDid
 from storage.quotes import published_quotes
+from storage.reviews import counted_reviews
 from surveys.report import (
     DEFAULT_REPORT,
     SMALL_NUMBER,
@@ -60,19 +61,6 @@ from surveys.schema import FEELINGS, FormDefinition
 ROLE_ORDER = ("child", "care_leaver", "parent", "carer", "health", "education", "guardian")
 PHASE_ORDER = ("consultation", "feedback")
 TYPE_ORDER = ("CLA", "PP")
-
-
-def _review_filters(review_type: str | None, iro_id: int | None) -> list[ColumnElement[bool]]:
-    """Which reviews count, apart from their dates: one type, one IRO; never a rehearsal."""
-    conditions: list[ColumnElement[bool]] = []
-    if review_type:
-        conditions.append(Review.review_type == review_type)
-    if iro_id is not None:
-        conditions.append(Review.iro_id == iro_id)
-    simulated = getattr(Review, "simulated", None)
-    if simulated is not None:
-        conditions.append(or_(simulated.is_(None), simulated.is_(False)))
-    return conditions
 
 
 def _quarter_of(quarters: list[Quarter]) -> ColumnElement[int]:
@@ -318,7 +306,7 @@ def build_report(session: Session, date_from: date, date_to: date, *, role: str 
     wanted_iro = iro_id
     if iro_id is not None and not 0 < iro_id < 2**31:
         iro_id = 0  # an id no account can have (a number from a query string) matches no review, not an error
-    filters = _review_filters(review_type, iro_id)
+    filters = counted_reviews(review_type, iro_id)
     scope = [Review.review_date >= date_from, Review.review_date <= date_to, *filters]
     quarter = _quarter_of(quarters)
     if session.get_bind().dialect.name == "postgresql":

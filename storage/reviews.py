@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.lifecycle import log_event
@@ -33,6 +33,16 @@ from surveys.schedule import messaged_directly
 from surveys.schedule_csv import DEFAULT_MAX_BYTES, RowError, ScheduleRow, validate_schedule
 
 CHUNK_REVIEWS = 500
+
+
+def counted_reviews(review_type: str | None, iro_id: int | None) -> list[ColumnElement[bool]]:
+    """Which reviews a report counts, apart from their dates: one type, one IRO; never a rehearsal."""
+    conditions: list[ColumnElement[bool]] = [or_(Review.simulated.is_(None), Review.simulated.is_(False))]
+    if review_type:
+        conditions.append(Review.review_type == review_type)
+    if iro_id is not None:
+        conditions.append(Review.iro_id == iro_id)
+    return conditions
 
 
 def import_key(review_ref: str, role: str, contact: str) -> str:
