@@ -26,11 +26,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.lifecycle import log_event, set_status
 from storage.models import Invitation, OptOut, OutboxMessage, Review, utcnow
+from storage.upsert import insert_ignore_many
 from surveys import engine
 from surveys.forms import all_forms
 from surveys.schedule import ScheduleRules, Step, in_send_window, plan, triage
@@ -235,16 +235,10 @@ def _enqueue_all(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     already there), for many rows at once: one INSERT per message was most of the
     cost of a busy morning's run.
     """
-    if not rows:
-        return set()
-    table = OutboxMessage.__table__
-    dialect = session.get_bind().dialect.name
-    stmt = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
-    stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.dedupe_key)
     created = utcnow()
     for row in rows:
         row["created_at"] = created
-    return set(session.connection().execute(stmt, rows).scalars())
+    return set(insert_ignore_many(session, OutboxMessage, rows, ["dedupe_key"], returning="dedupe_key"))
 
 
 def _carers(session: Session, needed: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[tuple[str, str], str]]:

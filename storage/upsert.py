@@ -13,8 +13,9 @@ _DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 
 
 @lru_cache(maxsize=256)
-def _statement(dialect: str, model: type, conflict: tuple[str, ...], update: tuple[str, ...] | None):
-    """The INSERT ... ON CONFLICT ... RETURNING id for a table, built once.
+def _statement(dialect: str, model: type, conflict: tuple[str, ...], update: tuple[str, ...] | None,
+               returning: str = "id"):
+    """The INSERT ... ON CONFLICT ... RETURNING ``returning`` for a table, built once.
 
     Built on the table (Core), with the row given as parameters at execution: the ORM's
     bulk path and a ``.values(...)`` per call would make SQLAlchemy re-derive the
@@ -28,7 +29,7 @@ def _statement(dialect: str, model: type, conflict: tuple[str, ...], update: tup
     else:
         stmt = stmt.on_conflict_do_update(index_elements=list(conflict),
                                           set_={name: stmt.excluded[name] for name in update})
-    return stmt.returning(table.c.id)
+    return stmt.returning(table.c[returning])
 
 
 def _run(session: Session, model: type, values: Mapping[str, Any], conflict: Iterable[str],
@@ -41,6 +42,15 @@ def _run(session: Session, model: type, values: Mapping[str, Any], conflict: Ite
 def insert_ignore(session: Session, model: type, values: Mapping[str, Any], conflict: Iterable[str]) -> int | None:
     """Insert a row unless one with the same ``conflict`` columns exists; the new id or None."""
     return _run(session, model, values, conflict, None).scalar_one_or_none()
+
+
+def insert_ignore_many(session: Session, model: type, rows: list[dict[str, Any]], conflict: Iterable[str],
+                       returning: str) -> list[Any]:
+    """``insert_ignore`` for many rows in one statement; the ``returning`` column of the rows inserted."""
+    if not rows:
+        return []
+    stmt = _statement(session.get_bind().dialect.name, model, tuple(conflict), None, returning)
+    return list(session.connection().execute(stmt, rows).scalars())
 
 
 def upsert(session: Session, model: type, values: Mapping[str, Any], conflict: Iterable[str],
