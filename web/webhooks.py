@@ -86,6 +86,7 @@ def _readable_body() -> Any:
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:
+    """A JSON error, whatever the request asked for: the callers are the providers' programs."""
     return jsonify({"error": {"status": status, "message": message}}), status
 
 
@@ -127,7 +128,7 @@ def twilio_sms():
     try:
         message = TwilioSMS.parse(request.form)
     except BadInbound as exc:
-        return jsonify({"error": {"status": 400, "message": exc.reason}}), 400
+        return _error(400, exc.reason)
     handle_inbound(message)
     return _twiml()
 
@@ -143,7 +144,7 @@ def twilio_status():
     sid = request.form.get("MessageSid") or request.form.get("SmsSid")
     status = request.form.get("MessageStatus") or request.form.get("SmsStatus")
     if not sid or not status:
-        return jsonify({"error": {"status": 400, "message": "MessageSid and MessageStatus are required"}}), 400
+        return _error(400, "MessageSid and MessageStatus are required")
     error_code = request.form.get("ErrorCode") or None
     with _db().session() as session:
         outbox_id = request.args.get("o", "")
@@ -167,7 +168,7 @@ def telegram():
     try:
         message = TelegramChannel.parse(update)
     except BadInbound as exc:
-        return jsonify({"error": {"status": 400, "message": exc.reason}}), 400
+        return _error(400, exc.reason)
     if message is None:
         return jsonify({"ok": True, "ignored": True})
     if "member_status" in message.meta:
