@@ -141,9 +141,44 @@ class Load:
         return out
 
 
+# (form posted, answer body) of every webhook request: the TwiML replies, played to the fake afterwards.
+ANSWERS: list[tuple[dict[str, str], bytes]] = []
+
+
 def _post(session, url: str, form: dict[str, str], signature: str) -> bool:  # noqa: ANN001
     response = session.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=30)
+    ANSWERS.append((form, response.content))
     return response.status_code == 200
+
+
+def play_twilio(port: int, fake, auth_token: str, public_base: str, clients: int) -> int:  # noqa: ANN001
+    """Untimed, after the runs: do Twilio's part with each TwiML answer (create its messages on
+    the fake, report each "sent" to its action URL, signed); the number of reports."""
+    import requests
+
+    from tests.fakes.twilio_fake import sign, status_form
+
+    reports: list[tuple[str, dict[str, str]]] = []
+    for form, answer in ANSWERS:
+        if b"<Message" in answer:
+            for sid, action in fake.accept_twiml(answer, form):
+                if action:
+                    path = action.removeprefix(public_base)
+                    reports.append((path, status_form(sid, "sent", to=form["From"], from_=form["To"])))
+    ANSWERS.clear()
+
+    def client(chunk: list[tuple[str, dict[str, str]]]) -> None:
+        session = requests.Session()
+        for path, report in chunk:
+            session.post(f"http://127.0.0.1:{port}{path}", data=report, timeout=30,
+                         headers={"X-Twilio-Signature": sign(auth_token, public_base + path, report)})
+
+    threads = [threading.Thread(target=client, args=(reports[i::clients],)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(reports)
 
 
 def closed_loop(port: int, path: str, signed: list[tuple[dict[str, str], str]], clients: int
@@ -298,7 +333,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
             "TWILIO_ACCOUNT_SID": fake.account_sid, "TWILIO_AUTH_TOKEN": fake.auth_token,
             "TWILIO_MESSAGING_SERVICE_SID": new_sid("MG"), "TWILIO_API_BASE_URL": fake.api_base_url,
             # The per-process send spacing would otherwise be what is measured.
-            "SMS_PER_SECOND": "100000",
+            "SMS_PER_SECOND": "100000", "TWILIO_REPLY_VIA": args.reply_via,
             "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
         }
         server = subprocess.Popen(
@@ -310,7 +345,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
         webhook_load = Load(phones, fake.account_sid, fake.auth_token, public_base)
         base_path, hook_path = "/bench/baseline", "/webhooks/twilio/sms"
 
-        print(f"{backend}: gunicorn with {args.workers} sync workers, {args.clients} clients", flush=True)
+        print(f"{backend}: gunicorn with {args.workers} sync workers, {args.clients} clients, "
+              f"replies via {args.reply_via}", flush=True)
         closed_loop(port, base_path, baseline_load.take(base_path, 50), args.clients)  # warm-up
         print(" flat out:")
         baseline = line("baseline", *closed_loop(port, base_path, baseline_load.take(base_path, args.requests),
@@ -336,7 +372,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
                 half_p99 = summary(latencies)[1]
         if half_p99 == half_p99:
             print(f"  webhook p99 at half the baseline's load: {half_p99:.1f} ms (target under 25 ms)")
-        print(f"  replies received by the fake Twilio: {len(fake.sent())}", flush=True)
+        reports = play_twilio(port, fake, fake.auth_token, public_base, args.clients)
+        print(f"  replies received by the fake Twilio: {len(fake.sent())} "
+              f"({reports} in TwiML answers, reported back as Twilio does, untimed)", flush=True)
         print(f"  outbox rows by status (every reply should be sent): {_outbox_statuses(database_url)}", flush=True)
         return {"ratio": ratio, "baseline": baseline, "webhook": real, "half_p99": half_p99}
     finally:
@@ -361,6 +399,8 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=400, help="distinct phone numbers answering")
     parser.add_argument("--steps", type=lambda v: [float(x) for x in v.split(",")], default=[0.25, 0.5, 0.75, 1.0],
                         help="rates to try, as fractions of the baseline's throughput")
+    parser.add_argument("--reply-via", choices=("twiml", "rest"), default="twiml",
+                        help="how replies go out (TWILIO_REPLY_VIA): in the TwiML answer or through the REST API")
     parser.add_argument("--step-seconds", type=float, default=6.0, help="seconds per rate step")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.database == "both" else [args.database]

@@ -18,6 +18,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.base import (
     BadInbound,
@@ -86,6 +87,25 @@ def _retry_after(response: Response | None) -> float | None:
         return None
 
 
+def status_callback_url(settings: Any) -> str | None:
+    """Where Twilio reports on what we send: the public HTTPS URL (Twilio calls no other)."""
+    base = str(setting(settings, "PUBLIC_BASE_URL", "")).rstrip("/")
+    return f"{base}{STATUS_PATH}" if base.startswith("https://") else None
+
+
+def reply_twiml(replies: Sequence[tuple[int, str]], status_callback: str | None) -> str:
+    """TwiML answering an inbound text with ``replies`` (outbox id, text).
+
+    Each <Message> names its outbox row on its ``action`` URL, so Twilio's report of the
+    message it created marks that row sent (``bot.sender.record_status``). Without a public
+    HTTPS base the URL is relative, which Twilio resolves against the webhook's own URL.
+    """
+    response = MessagingResponse()
+    for outbox_id, text in replies:
+        response.message(text, action=f"{status_callback or STATUS_PATH}?o={int(outbox_id)}")
+    return str(response)
+
+
 class TwilioSMS(Channel):
     """Text messages through Twilio (Messaging Service SID, else a From number)."""
 
@@ -114,13 +134,12 @@ class TwilioSMS(Channel):
 
     @classmethod
     def from_settings(cls, settings: Any) -> TwilioSMS:
-        base = str(setting(settings, "PUBLIC_BASE_URL", "")).rstrip("/")
         return cls(
             setting(settings, "TWILIO_ACCOUNT_SID"), setting(settings, "TWILIO_AUTH_TOKEN"),
             messaging_service_sid=setting(settings, "TWILIO_MESSAGING_SERVICE_SID"),
             from_number=setting(settings, "TWILIO_FROM_NUMBER"),
             api_base_url=setting(settings, "TWILIO_API_BASE_URL"),
-            status_callback=f"{base}{STATUS_PATH}" if base.startswith("https://") else None,
+            status_callback=status_callback_url(settings),
         )
 
     # -- inbound -------------------------------------------------------------------------

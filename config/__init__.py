@@ -62,6 +62,10 @@ class Config:
     TWILIO_MESSAGING_SERVICE_SID: str | None = None
     TWILIO_FROM_NUMBER: str | None = None
     TWILIO_API_BASE_URL: str | None = None  # tests and staging point the real client at a fake
+    # How a reply to an inbound text goes out: "twiml" in the webhook's own answer (no
+    # second request; Twilio reports it to the status callback), or "rest" through the
+    # Messages API like every other message (for Twilio Regions without TwiML <Message>).
+    TWILIO_REPLY_VIA: str = "twiml"
 
     TELEGRAM_BOT_TOKEN: str | None = None
     TELEGRAM_WEBHOOK_SECRET: str | None = None
@@ -142,6 +146,8 @@ class Config:
                 raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be set when Telegram is configured")
         if not 0 <= self.PROXY_HOPS <= 5:
             raise ConfigError("PROXY_HOPS must be 0 (no proxy) to 5")
+        if self.TWILIO_REPLY_VIA not in ("twiml", "rest"):
+            raise ConfigError("TWILIO_REPLY_VIA must be twiml or rest")
         if self.HOLIDAY_REGION not in ("ENG", "WLS"):
             raise ConfigError("HOLIDAY_REGION must be ENG or WLS")
 

@@ -3,28 +3,29 @@
 Each request is verified first (Twilio signature over the public URL, Telegram secret
 header); an unverified request gets 403 and changes nothing. The inbound message is
 stored before anything else happens and is unique per provider id, so a provider
-retrying its webhook changes nothing. Replies go through the outbox and are sent at
-once after the transaction commits, on a small thread pool (``bot.sender.background``)
-so the webhook answers without waiting for the provider; what fails is retried by the
-worker.
+retrying its webhook changes nothing. Replies go through the outbox. A reply to a text
+rides on the webhook's TwiML answer (``TWILIO_REPLY_VIA=twiml``, the default), its row
+leased until Twilio reports the message; other replies are sent at once after the
+transaction commits, on a small thread pool (``bot.sender.background``), so the webhook
+answers without waiting for the provider. What fails is retried by the worker.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
 import click
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 from flask.cli import with_appcontext
-from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.base import BadInbound, InboundMessage
 from bot.channels import get_channel
 from bot.telegram import SECRET_HEADER, TelegramChannel
-from bot.twilio_sms import TwilioSMS
+from bot.twilio_sms import TwilioSMS, reply_twiml, status_callback_url
 from storage.models import InboundMessage as StoredInbound
 from storage.models import utcnow
 from storage.upsert import insert_ignore
@@ -90,12 +91,18 @@ def _error(status: int, message: str) -> tuple[Response, int]:
     return jsonify({"error": {"status": status, "message": message}}), status
 
 
-def _twiml() -> Response:
-    return Response(str(MessagingResponse()), mimetype="application/xml")
+def _twiml(replies: Sequence[Any] = ()) -> Response:
+    """TwiML for Twilio: empty, or sending ``replies`` (leased outbox items) back to the sender."""
+    body = reply_twiml([(item.id, item.message.text) for item in replies], status_callback_url(_config()))
+    return Response(body, mimetype="application/xml")
 
 
-def handle_inbound(message: InboundMessage) -> Any:
-    """Store and dispatch one inbound message, then send its replies; the Dispatched result."""
+def handle_inbound(message: InboundMessage, *, send_replies: bool = True) -> Any:
+    """Store and dispatch one inbound message, then send its replies; the Dispatched result.
+
+    With ``send_replies`` False the replies inserted under this process's lease are left to
+    the caller (in ``result.leased``): the SMS webhook answers them in TwiML.
+    """
     from bot.dispatcher import Dispatched, dispatch
     from bot.sender import background, new_lease
 
@@ -115,8 +122,8 @@ def handle_inbound(message: InboundMessage) -> Any:
             result = Dispatched(outcome="error")
     # Sent straight away but off the request thread: the provider's round trip does not
     # hold up the webhook's answer (or a sync worker); the worker retries what fails.
-    background.submit(db, config, result.outbox_ids,
-                      leased=(result.lease[0], result.leased) if result.lease and result.leased else None)
+    leased = (result.lease[0], result.leased) if send_replies and result.lease and result.leased else None
+    background.submit(db, config, result.outbox_ids, leased=leased)
     return result
 
 
@@ -129,8 +136,13 @@ def twilio_sms():
         message = TwilioSMS.parse(request.form)
     except BadInbound as exc:
         return _error(400, exc.reason)
-    handle_inbound(message)
-    return _twiml()
+    if _config().TWILIO_REPLY_VIA != "twiml":
+        handle_inbound(message)
+        return _twiml()
+    # The replies ride on this answer: no second request to Twilio, whose report of each one
+    # (to the <Message action> URL) marks its outbox row sent. Until then the rows stay
+    # leased; if this answer never reaches Twilio, the worker sends them once the lease ends.
+    return _twiml(handle_inbound(message, send_replies=False).leased)
 
 
 @bp.post("/twilio/status")

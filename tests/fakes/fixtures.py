@@ -107,16 +107,32 @@ def payload(name: str) -> dict:
 
 
 @pytest.fixture
-def twilio_post(channel_client, channel_config: Config):  # noqa: ANN001
-    """POST a form to a Twilio webhook path, signed as Twilio signs it (or with ``signature``)."""
-    from bot.sender import background
-    from tests.fakes.twilio_fake import sign
+def twilio_post(channel_client, channel_config: Config, twilio_fake: TwilioFake):  # noqa: ANN001
+    """POST a form to a Twilio webhook path, signed as Twilio signs it (or with ``signature``).
 
-    def post(path: str, form: dict[str, str], signature: str | None = None):  # noqa: ANN202
-        url = channel_config.PUBLIC_BASE_URL.rstrip("/") + path
-        signature = signature if signature is not None else sign(channel_config.TWILIO_AUTH_TOKEN, url, form)
-        response = channel_client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+    Then Twilio's part: messages in a TwiML answer are created on the fake (so ``sent()``
+    lists them) and reported "sent" to their action URLs, signed, as Twilio reports them.
+    ``twiml_reaches_twilio=False`` plays an answer lost on the way back (nothing created).
+    """
+    from bot.sender import background
+    from tests.fakes.twilio_fake import sign, status_form
+
+    base = channel_config.PUBLIC_BASE_URL.rstrip("/")
+
+    def signed_post(path: str, form: dict[str, str], signature: str | None = None):  # noqa: ANN202
+        signature = signature if signature is not None else sign(channel_config.TWILIO_AUTH_TOKEN, base + path, form)
+        return channel_client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+    def post(path: str, form: dict[str, str], signature: str | None = None, *,  # noqa: ANN202
+             twiml_reaches_twilio: bool = True):
+        response = signed_post(path, form, signature)
         background.drain()  # replies go out on a thread pool; wait so tests see them arrive
+        if twiml_reaches_twilio and response.status_code == 200 and response.mimetype == "application/xml":
+            for sid, action in twilio_fake.accept_twiml(response.data, form):
+                if action:
+                    report = status_form(sid, "sent", to=form["From"], from_=form["To"])
+                    answered = signed_post(action.removeprefix(base), report)
+                    assert answered.status_code == 204, answered.get_data(as_text=True)
         return response
 
     return post

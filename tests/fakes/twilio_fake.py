@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
+from xml.etree import ElementTree
 
 from twilio.request_validator import RequestValidator
 
@@ -149,6 +150,35 @@ class TwilioFake(FakeHTTPServer):
         if request.method != "POST":
             return 200, {}, {"messages": list(self.messages), "page": 0, "page_size": 50}
         return self._create(request.form)
+
+    def accept_twiml(self, twiml: bytes | str, inbound: Mapping[str, str]) -> list[tuple[str, str | None]]:
+        """Do what Twilio does with a webhook's TwiML answer to ``inbound``: create its messages.
+
+        Each <Message> becomes a message from the number written to, to the sender (unless
+        ``to``/``from`` say otherwise), recorded as a "Messages" request so ``sent()`` lists
+        it in order with the REST ones. Returns (message SID, action URL) per message, for
+        the status reports Twilio would post.
+        """
+        root = ElementTree.fromstring(twiml)
+        if root.tag != "Response":
+            raise ValueError(f"TwiML must be a <Response>, not <{root.tag}>")
+        created: list[tuple[str, str | None]] = []
+        for element in root:
+            if element.tag != "Message":
+                raise ValueError(f"the fake knows only <Message>, not <{element.tag}>")
+            form = {"To": element.get("to") or inbound["From"], "From": element.get("from") or inbound["To"],
+                    "Body": element.text or ""}
+            if element.get("action"):
+                form["StatusCallback"] = element.get("action")
+            status, _headers, message = self._create(form)
+            record = RecordedRequest(method="POST", path="(TwiML reply)", query={}, headers={}, body=b"",
+                                     form=form, form_lists={k: [v] for k, v in form.items()}, auth=None,
+                                     connection=0, route="Messages", answered=status)
+            with self._lock:
+                self.requests.append(record)
+            if status == 201:
+                created.append((message["sid"], element.get("action")))
+        return created
 
     def _create(self, form: Mapping[str, str]) -> tuple[int, dict[str, str], Any]:
         to, body = form.get("To", ""), form.get("Body", "")

@@ -7,6 +7,7 @@ secret header).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import timedelta
 
@@ -61,12 +62,17 @@ def _current(app, invitation_id: int) -> str | None:
     return state.get("current")
 
 
-def _sms(twilio_post, body: str, sender: str = PHONE, **kwargs):
+def _sms_answer(twilio_post, body: str, sender: str = PHONE, twiml_reaches_twilio: bool = True, **kwargs):
+    """(the form Twilio posted, the webhook's answer)."""
     form = inbound_sms_form(sender, body, **kwargs)
-    response = twilio_post(SMS_PATH, form)
+    response = twilio_post(SMS_PATH, form, twiml_reaches_twilio=twiml_reaches_twilio)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/xml" and b"<Response" in response.data
-    return form
+    return form, response
+
+
+def _sms(twilio_post, body: str, sender: str = PHONE, **kwargs):
+    return _sms_answer(twilio_post, body, sender, **kwargs)[0]
 
 
 def _walk_sms(app, twilio_post, invitation_id: int, form_id: str) -> int:
@@ -200,10 +206,16 @@ def test_disclosure_to_a_yes_no_question_raises_an_alert_and_answers_safeguardin
         assert notice is not None and "hits" not in (notice.body or "")
 
 
+def _reply_via(app, how: str) -> None:
+    app.config["HYS"] = dataclasses.replace(app.config["HYS"], TWILIO_REPLY_VIA=how)
+
+
 def test_reply_that_fails_to_send_is_retried_by_the_worker(channel_app, twilio_post, twilio_fake):
+    _reply_via(channel_app, "rest")
     _invite(channel_app, form_id="child_after")
     twilio_fake.fail_next(10, 503, routes="Messages")
-    _sms(twilio_post, "Hi")  # the webhook still answers 200
+    _, response = _sms_answer(twilio_post, "Hi")  # the webhook still answers 200
+    assert b"<Message" not in response.data  # sent through the REST API, not in the answer
     assert twilio_fake.sent() == []
     with channel_app.extensions["db"].session() as session:
         rows = session.scalars(select(OutboxMessage)).all()
@@ -212,6 +224,42 @@ def test_reply_that_fails_to_send_is_retried_by_the_worker(channel_app, twilio_p
     db, config = channel_app.extensions["db"], channel_app.config["HYS"]
     counts = deliver_due(db, config, now=utcnow() + timedelta(minutes=2))
     assert counts["sent"] == len(rows)
+    assert [m["Body"] for m in twilio_fake.sent()] == [r.body for r in rows]
+
+
+def test_twiml_reply_is_marked_sent_by_twilios_report(channel_app, twilio_post, twilio_fake):
+    _invite(channel_app, form_id="child_after")
+    _, response = _sms_answer(twilio_post, "Hi")
+    with channel_app.extensions["db"].session() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    # Every reply rode on the answer, each naming its row for Twilio's report...
+    assert response.data.count(b"<Message ") == len(rows) >= 2
+    assert all(f"?o={r.id}".encode() in response.data for r in rows)
+    assert [m["Body"] for m in twilio_fake.sent()] == [r.body for r in rows]
+    assert not twilio_fake.recorded("Messages")[0].path.startswith("/")  # no REST request was made
+    # ...and the reports marked each row sent with the SID Twilio gave it.
+    sids = {m["sid"] for m in twilio_fake.messages}
+    assert all(r.status == "sent" and r.provider_id in sids and r.locked_by is None for r in rows)
+    # The worker has nothing left to send, even once the lease would have run out.
+    db, config = channel_app.extensions["db"], channel_app.config["HYS"]
+    assert deliver_due(db, config, now=utcnow() + timedelta(minutes=10))["claimed"] == 0
+    assert len(twilio_fake.sent()) == len(rows)
+
+
+def test_twiml_answer_that_never_reaches_twilio_is_sent_by_the_worker(channel_app, twilio_post, twilio_fake):
+    _invite(channel_app, form_id="child_after")
+    _sms_answer(twilio_post, "Hi", twiml_reaches_twilio=False)
+    assert twilio_fake.sent() == []
+    db, config = channel_app.extensions["db"], channel_app.config["HYS"]
+    with db.session() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert rows and all(r.status == "sending" and r.locked_until is not None for r in rows)
+    # Held while Twilio may still report them...
+    assert deliver_due(db, config, now=utcnow() + timedelta(minutes=1))["claimed"] == 0
+    # ...then sent through the REST API once the lease has run out, once each.
+    counts = deliver_due(db, config, now=utcnow() + timedelta(minutes=6))
+    assert counts["sent"] == len(rows)
+    assert deliver_due(db, config, now=utcnow() + timedelta(minutes=20))["claimed"] == 0
     assert [m["Body"] for m in twilio_fake.sent()] == [r.body for r in rows]
 
 
