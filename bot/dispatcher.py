@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from bot.base import InboundMessage as Inbound
 from bot.base import resolve_choice
@@ -84,6 +84,23 @@ def _command(message: Inbound) -> str:
     return text[1:].split("@", 1)[0]
 
 
+def _open_invitation_by(column: Any) -> Any:
+    """The newest open invitation whose ``column`` is the sender, its review loaded with it.
+
+    Built once: a statement built per message costs more than running it (SQLAlchemy
+    derives its cache key each time), and this one runs on every inbound message.
+    """
+    return (select(Invitation).options(joinedload(Invitation.review))
+            .where(column == bindparam("sender"), Invitation.status.in_(OPEN_STATUSES),
+                   Invitation.channel.in_(("sms", "web", "telegram")))
+            .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc())
+            .limit(1))
+
+
+_OPEN_BY_PHONE = _open_invitation_by(Invitation.contact)
+_OPEN_BY_CHAT = _open_invitation_by(Invitation.telegram_chat_id)
+
+
 def find_invitation(session: Session, message: Inbound) -> Invitation | None:
     """The open invitation this message belongs to (deep-link token, chat or phone number)."""
     if message.channel == "telegram" or message.channel == "sim":
@@ -95,19 +112,8 @@ def find_invitation(session: Session, message: Inbound) -> Invitation | None:
                 return None  # one chat per invitation: a forwarded link can't take it over
             invitation.telegram_chat_id = message.sender
             return invitation
-        return session.scalar(
-            select(Invitation)
-            .where(Invitation.telegram_chat_id == message.sender, Invitation.status.in_(OPEN_STATUSES))
-            .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc())
-            .limit(1)
-        )
-    return session.scalar(
-        select(Invitation)
-        .where(Invitation.contact == message.sender, Invitation.status.in_(OPEN_STATUSES),
-               Invitation.channel.in_(("sms", "web", "telegram")))
-        .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc())
-        .limit(1)
-    )
+        return session.scalar(_OPEN_BY_CHAT, {"sender": message.sender})
+    return session.scalar(_OPEN_BY_PHONE, {"sender": message.sender})
 
 
 def render_parts(turn: engine.Turn, channel: str, language: str) -> list[Part]:
@@ -342,7 +348,10 @@ def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[P
             result.outbox_ids.append(outbox_id)
 
 
+_FINISH = (update(InboundMessage.__table__).where(InboundMessage.id == bindparam("inbound"))
+           .values(invitation_id=bindparam("invitation"), status=bindparam("outcome"), processed_at=bindparam("at")))
+
+
 def _finish(session: Session, inbound_id: int, invitation_id: int | None, status: str, now: datetime) -> None:
-    session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
-                    .values(invitation_id=invitation_id, status=status, processed_at=now)
-                    .execution_options(synchronize_session=False))
+    session.connection().execute(_FINISH, {"inbound": inbound_id, "invitation": invitation_id, "outcome": status,
+                                           "at": now})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from storage.lifecycle import set_status
@@ -23,11 +23,14 @@ def _column(channel: str):  # noqa: ANN202 - a SQLAlchemy column
     return Invitation.telegram_chat_id if channel == "telegram" else Invitation.contact
 
 
+_OPTED_OUT = select(OptOut.id).where(OptOut.channel == bindparam("channel"), OptOut.address == bindparam("address"))
+
+
 def is_opted_out(session: Session, channel: str, address: str | None) -> bool:
     """Whether ``address`` opted out of ``channel``."""
     if not address:
         return False
-    return session.scalar(select(OptOut.id).where(OptOut.channel == channel, OptOut.address == address)) is not None
+    return session.scalar(_OPTED_OUT, {"channel": channel, "address": address}) is not None
 
 
 def opt_out_address(session: Session, channel: str, address: str, *, source: str,

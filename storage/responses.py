@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from storage.alerts import raise_alert
@@ -64,10 +64,14 @@ def from_row(question: Question | None, row: Answer) -> AnswerValue | None:
     return row.value
 
 
+_STORED_ANSWERS = select(Answer.question_key, Answer.value, Answer.value_num, Answer.free_text, Answer.skipped
+                         ).where(Answer.invitation_id == bindparam("invitation"))
+
+
 def answers_of(session: Session, invitation: Invitation) -> dict[str, AnswerValue]:
     """Every answered (not skipped) question of an invitation, as canonical values."""
     questions = {q.key: q for q in form_of(invitation).questions}
-    rows = session.scalars(select(Answer).where(Answer.invitation_id == invitation.id)).all()
+    rows = session.execute(_STORED_ANSWERS, {"invitation": invitation.id}).all()
     values = {row.question_key: from_row(questions.get(row.question_key), row) for row in rows}
     return {k: v for k, v in values.items() if v is not None}
 

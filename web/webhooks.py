@@ -107,19 +107,20 @@ def handle_inbound(message: InboundMessage, *, send_replies: bool = True) -> Any
     from bot.sender import background, new_lease
 
     db, config = _db(), _config()
-    with db.session() as session:
-        try:
-            with session.begin_nested():
-                # The replies are inserted already claimed by this process, which sends them below.
-                result = dispatch(session, message, lease=new_lease())
-        except Exception as exc:  # noqa: BLE001 - keep the message even when the conversation fails
-            # The type only: an exception's text may hold the respondent's words.
-            log.error("dispatch of %s inbound failed: %s", message.channel, type(exc).__name__)
+    try:
+        with db.session() as session:
+            # The replies are inserted already claimed by this process, which sends them below.
+            result = dispatch(session, message, lease=new_lease())
+    except Exception as exc:  # noqa: BLE001 - keep the message even when the conversation fails
+        # The type only: an exception's text may hold the respondent's words. The failed
+        # transaction is rolled back whole (no savepoint: two round trips on every message).
+        log.error("dispatch of %s inbound failed: %s", message.channel, type(exc).__name__)
+        with db.session() as session:
             insert_ignore(session, StoredInbound, {
                 "channel": message.channel, "provider_id": message.provider_id[:64], "sender": message.sender,
                 "body": message.text, "status": "error", "received_at": utcnow(),
             }, ["channel", "provider_id"])
-            result = Dispatched(outcome="error")
+        result = Dispatched(outcome="error")
     # Sent straight away but off the request thread: the provider's round trip does not
     # hold up the webhook's answer (or a sync worker); the worker retries what fails.
     leased = (result.lease[0], result.leased) if send_replies and result.lease and result.leased else None
