@@ -347,7 +347,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
 
         print(f"{backend}: gunicorn with {args.workers} sync workers, {args.clients} clients, "
               f"replies via {args.reply_via}", flush=True)
-        closed_loop(port, base_path, baseline_load.take(base_path, 50), args.clients)  # warm-up
+        # Both routes warm up alike (each worker's first requests load forms and compile statements).
+        closed_loop(port, base_path, baseline_load.take(base_path, 50), args.clients)
+        closed_loop(port, hook_path, webhook_load.take(hook_path, 50), args.clients)
         print(" flat out:")
         baseline = line("baseline", *closed_loop(port, base_path, baseline_load.take(base_path, args.requests),
                                                  args.clients))

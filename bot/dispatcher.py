@@ -70,6 +70,8 @@ class Dispatched:
     # Replies inserted already claimed under ``lease`` (see ``dispatch``), for bot.sender.send_leased.
     lease: tuple[str, datetime] | None = None
     leased: list[Any] = field(default_factory=list)
+    # (invitation id, status) the inbound row was stored with, so ``_finish`` writes only a change.
+    stored: tuple[int | None, str] | None = None
 
 
 def _normalise_keyword(text: str) -> str:
@@ -161,13 +163,19 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     (the webhook: it saves the claiming round trip); otherwise they are queued for anyone.
     """
     now = now or utcnow()
+    # Looked up (read only) before the message is stored, so that the stored row names its
+    # invitation from the start and the usual answer needs no second write to it. A deep
+    # link or an edit finds its invitation its own way below.
+    early = None if message.start_token or message.meta.get("edited") else find_invitation(session, message)
+    stored = (early.id if early is not None else None, "processed" if early is not None else "received")
     inbound_id = insert_ignore(session, InboundMessage, {
         "channel": message.channel, "provider_id": message.provider_id[:64], "sender": message.sender,
-        "body": message.text, "status": "received", "received_at": now,
+        "body": message.text, "invitation_id": stored[0], "status": stored[1], "received_at": now,
+        "processed_at": now if early is not None else None,
     }, ["channel", "provider_id"])
     if inbound_id is None:
         return Dispatched(duplicate=True, outcome="duplicate")
-    result = Dispatched(inbound_id=inbound_id, lease=lease if message.channel != "sim" else None)
+    result = Dispatched(inbound_id=inbound_id, lease=lease if message.channel != "sim" else None, stored=stored)
 
     if message.meta.get("edited"):
         # The conversation does not move on an edit; safeguarding still reads the new words.
@@ -175,42 +183,43 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         invitation = _senders_invitation(session, message)
         parts = _screen_stray(session, result, message, invitation, now)
         _queue(session, result, message, parts, invitation if parts else None)
-        _finish(session, inbound_id, invitation.id if parts and invitation else None, "processed", now)
+        _finish(session, result, invitation.id if parts and invitation else None, "processed", now)
         return result
 
     keyword = _normalise_keyword(message.text) if message.channel == "sms" else ""
     if keyword in SMS_OPT_OUT:
         opt_out_address(session, message.channel, message.sender, source="keyword", now=now)
         result.outcome = "opted_out"  # Twilio itself confirms STOP to the sender
-        _finish(session, inbound_id, None, "processed", now)
+        _finish(session, result, None, "processed", now)
         return result
     if (keyword in SMS_OPT_IN or keyword in SMS_OPT_IN_IF_OUT) and \
             is_opted_out(session, message.channel, message.sender):
         opt_in_address(session, message.channel, message.sender, now=now)
         result.outcome = "opted_in"
         _queue(session, result, message, [Part(engine.text("opted_in"))], None)
-        _finish(session, inbound_id, None, "processed", now)
+        _finish(session, result, None, "processed", now)
         return result
     if message.channel == "telegram" and is_opted_out(session, "telegram", message.sender):
         # A chat that blocked the bot is writing again: it has unblocked us.
         opt_in_address(session, "telegram", message.sender, now=now)
+        early = None  # its invitations may have reopened: look again below
     if keyword in SMS_OPT_IN:
         keyword = "help"  # START from a number that never opted out: say what this is
     command = _command(message)
     if keyword in SMS_HELP or command == "help":
         result.outcome = "help"
         _queue(session, result, message, [Part(engine.text("service_help", _language_of(session, message)))], None)
-        _finish(session, inbound_id, None, "processed", now)
+        _finish(session, result, None, "processed", now)
         return result
     if keyword in SMS_PRIVACY or command == "privacy":
         # Who sees the answers, in plain words; the conversation stays where it was.
         result.outcome = "privacy"
         _queue(session, result, message, [Part(engine.text("privacy_reply", _language_of(session, message)))],
                None)
-        _finish(session, inbound_id, None, "processed", now)
+        _finish(session, result, None, "processed", now)
         return result
 
-    invitation = find_invitation(session, message)
+    invitation = early or find_invitation(session, message)
     if invitation is None:
         reply = "unknown_link" if message.start_token else "unknown_sender"
         result.outcome = "unmatched"
@@ -220,7 +229,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
             reply = "already_complete" if latest.status == "completed" else "form_closed"
         parts = _screen_stray(session, result, message, latest, now)
         _queue(session, result, message, [*parts, Part(engine.text(reply))], latest if parts else None)
-        _finish(session, inbound_id, latest.id if parts and latest else None, "unmatched", now)
+        _finish(session, result, latest.id if parts and latest else None, "unmatched", now)
         return result
 
     result.invitation_id = invitation.id
@@ -231,7 +240,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         key = "already_complete" if invitation.status == "completed" else "form_closed"
         parts = _screen_stray(session, result, message, invitation, now)
         _queue(session, result, message, [*parts, Part(engine.text(key, respondent.language))], invitation)
-        _finish(session, inbound_id, invitation.id, "processed", now)
+        _finish(session, result, invitation.id, "processed", now)
         return result
 
     old_state = engine.ConversationState.from_dict(invitation.state) if invitation.state else None
@@ -275,7 +284,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         # Safeguarding reply first, in plain words; then the conversation carries on.
         parts.insert(0, Part(engine.text("safeguarding_reply", respondent.language)))
     _queue(session, result, message, parts, invitation)
-    _finish(session, inbound_id, invitation.id, "processed", now)
+    _finish(session, result, invitation.id, "processed", now)
     log.info("inbound %s on %s: %s, %d answer(s), %d alert(s)", inbound_id, message.channel,
              result.outcome, len(result.recorded), result.alerts)
     return result
@@ -352,6 +361,9 @@ _FINISH = (update(InboundMessage.__table__).where(InboundMessage.id == bindparam
            .values(invitation_id=bindparam("invitation"), status=bindparam("outcome"), processed_at=bindparam("at")))
 
 
-def _finish(session: Session, inbound_id: int, invitation_id: int | None, status: str, now: datetime) -> None:
-    session.connection().execute(_FINISH, {"inbound": inbound_id, "invitation": invitation_id, "outcome": status,
-                                           "at": now})
+def _finish(session: Session, result: Dispatched, invitation_id: int | None, status: str, now: datetime) -> None:
+    """Record what became of the inbound message (unless it was stored that way already)."""
+    if (invitation_id, status) == result.stored:
+        return
+    session.connection().execute(_FINISH, {"inbound": result.inbound_id, "invitation": invitation_id,
+                                           "outcome": status, "at": now})

@@ -30,7 +30,9 @@ def is_opted_out(session: Session, channel: str, address: str | None) -> bool:
     """Whether ``address`` opted out of ``channel``."""
     if not address:
         return False
-    return session.scalar(_OPTED_OUT, {"channel": channel, "address": address}) is not None
+    # On the connection: opt-outs are written straight away (insert_ignore), so nothing the
+    # session holds back could change the answer, and its flush can wait for the commit.
+    return session.connection().execute(_OPTED_OUT, {"channel": channel, "address": address}).first() is not None
 
 
 def opt_out_address(session: Session, channel: str, address: str, *, source: str,
