@@ -1,7 +1,7 @@
 """Benchmark the Twilio SMS webhook against a one-row baseline, in the same run, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/webhook.py [--database sqlite|postgresql|both] [--requests 1500]
-        [--clients 8] [--workers 2] [--steps 0.25,0.5,0.75,1.0] [--step-seconds 6]
+        [--clients 8] [--workers 2] [--steps 0.25,0.5,0.75,1.0] [--step-seconds 6] [--reply-via twiml|rest]
 
 For each database it starts gunicorn (sync workers, fixed count) on a fresh database
 (SQLite file in WAL mode; PostgreSQL: a scratch database created on ``--pg-url`` and
@@ -11,7 +11,8 @@ posts signed webhooks to two routes:
 - ``/bench/baseline``: inserts one row through SQLAlchemy and answers empty TwiML (the
   floor of what any webhook costs);
 - ``/webhooks/twilio/sms``: the real thing: signature check, inbound stored, the
-  conversation step, answers saved and screened, reply queued and sent to the fake Twilio.
+  conversation step, answers saved and screened, reply queued and answered in TwiML
+  (``--reply-via rest``: sent to the fake Twilio's REST API instead).
 
 First both routes run flat out from ``--clients`` keep-alive clients (closed loop): that
 gives each route's throughput and p50/p99 and the ratio webhook/baseline. Then both are
@@ -19,7 +20,9 @@ driven at rising fixed rates (open loop: requests start on a schedule, latency c
 from the scheduled start) at the ``--steps`` fractions of the baseline's throughput,
 so the p99 at half the baseline's load can be read off. The senders are respondents
 with open invitations answering a form in turn, so every request runs the whole
-conversation path. Nothing leaves the machine.
+conversation path. After the runs, untimed, the TwiML answers are played to the fake as
+Twilio would (messages created, each reported "sent" to its action URL), and the outbox
+is counted by status. Nothing leaves the machine.
 
 Targets (issue 3): webhook throughput at least 0.60 of the baseline's, and webhook p99
 under 25 ms at half the baseline's load.
