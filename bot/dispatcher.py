@@ -167,7 +167,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     # invitation from the start and the usual answer needs no second write to it. A deep
     # link or an edit finds its invitation its own way below.
     early = None if message.start_token or message.meta.get("edited") else find_invitation(session, message)
-    stored = (early.id if early is not None else None, "processed" if early is not None else "received")
+    stored = (early.id, "processed") if early is not None else (None, "received")
     inbound_id = insert_ignore(session, InboundMessage, {
         "channel": message.channel, "provider_id": message.provider_id[:64], "sender": message.sender,
         "body": message.text, "invitation_id": stored[0], "status": stored[1], "received_at": now,

@@ -61,6 +61,7 @@ class SQLiteWriterQueue:
         self._held: dict[int, int] = {}  # id(DBAPI connection) -> its open lock file
 
     def install(self, engine: Engine) -> None:
+        """Take the lock before each BEGIN IMMEDIATE; let it go after each commit or rollback."""
         dialect = engine.dialect
         plain_commit, plain_rollback = dialect.do_commit, dialect.do_rollback
 
@@ -78,6 +79,15 @@ class SQLiteWriterQueue:
 
         dialect.do_commit, dialect.do_rollback = do_commit, do_rollback  # type: ignore[method-assign]
         event.listen(engine, "close", lambda dbapi_connection, _record: self.release(dbapi_connection))
+        event.listen(engine, "begin", self._begin)
+
+    def _begin(self, connection) -> None:  # noqa: ANN001
+        self.acquire(connection.connection)
+        try:
+            _sqlite_begin(connection)
+        except BaseException:
+            self.release(connection.connection)
+            raise
 
     @staticmethod
     def _key(connection) -> int:  # noqa: ANN001
@@ -108,18 +118,6 @@ class SQLiteWriterQueue:
             os.close(fd)  # closing the only descriptor lets the flock go
 
 
-def _sqlite_begin_queued(queue: SQLiteWriterQueue):  # noqa: ANN202
-    def begin(connection) -> None:  # noqa: ANN001
-        queue.acquire(connection.connection)
-        try:
-            _sqlite_begin(connection)
-        except BaseException:
-            queue.release(connection.connection)
-            raise
-
-    return begin
-
-
 class _NoResultRows(logging.Filter):
     """Drop SQLAlchemy's DEBUG lines that print result rows (they hold children's words)."""
 
@@ -148,9 +146,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         if path and path != ":memory:" and fcntl is not None:
-            queue = SQLiteWriterQueue(path)
-            queue.install(engine)
-            event.listen(engine, "begin", _sqlite_begin_queued(queue))
+            SQLiteWriterQueue(path).install(engine)
         else:
             event.listen(engine, "begin", _sqlite_begin)
         return engine
