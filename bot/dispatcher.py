@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from bot.base import InboundMessage as Inbound
@@ -23,9 +23,9 @@ from bot.optout import OPEN_STATUSES, is_opted_out, opt_in_address, opt_out_addr
 from bot.sender import leased_item
 from storage.alerts import notice_ids, raise_alert
 from storage.lifecycle import set_status
-from storage.models import InboundMessage, Invitation, OutboxMessage, utcnow
-from storage.outbox import enqueue
-from storage.responses import form_of, respondent_for, save_answers
+from storage.models import InboundMessage, Invitation, OptOut, utcnow
+from storage.outbox import enqueue_many, outbox_row
+from storage.responses import form_of, respondent_for, save_answers, save_state
 from storage.upsert import insert_ignore
 from surveys import engine
 from surveys.safeguarding import screen
@@ -72,6 +72,8 @@ class Dispatched:
     leased: list[Any] = field(default_factory=list)
     # (invitation id, status) the inbound row was stored with, so ``_finish`` writes only a change.
     stored: tuple[int | None, str] | None = None
+    # Whether the sender has opted out, when the invitation lookup read it too (None: not known).
+    sender_opted_out: bool | None = None
 
 
 def _normalise_keyword(text: str) -> str:
@@ -87,12 +89,16 @@ def _command(message: Inbound) -> str:
 
 
 def _open_invitation_by(column: Any) -> Any:
-    """The newest open invitation whose ``column`` is the sender, its review loaded with it.
+    """The newest open invitation whose ``column`` is the sender (its review loaded with it),
+    and whether the sender has opted out of ``:channel``.
 
     Built once: a statement built per message costs more than running it (SQLAlchemy
-    derives its cache key each time), and this one runs on every inbound message.
+    derives its cache key each time), and this one runs on every inbound message. The
+    opt-out rides along because the replies need it and a round trip costs more than a
+    subquery.
     """
-    return (select(Invitation).options(joinedload(Invitation.review))
+    opted_out = exists().where(OptOut.channel == bindparam("channel"), OptOut.address == bindparam("sender"))
+    return (select(Invitation, opted_out.label("opted_out")).options(joinedload(Invitation.review))
             .where(column == bindparam("sender"), Invitation.status.in_(OPEN_STATUSES),
                    Invitation.channel.in_(("sms", "web", "telegram")))
             .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc())
@@ -105,17 +111,37 @@ _OPEN_BY_CHAT = _open_invitation_by(Invitation.telegram_chat_id)
 
 def find_invitation(session: Session, message: Inbound) -> Invitation | None:
     """The open invitation this message belongs to (deep-link token, chat or phone number)."""
+    return _find_invitation(session, message)[0]
+
+
+def _find_invitation(session: Session, message: Inbound) -> tuple[Invitation | None, bool | None]:
+    """``find_invitation``, and whether the sender opted out of their channel when that was read too."""
     if message.channel == "telegram" or message.channel == "sim":
         if message.start_token:
             invitation = session.scalar(select(Invitation).where(Invitation.token == message.start_token))
             if invitation is None:
-                return None
+                return None, None
             if invitation.telegram_chat_id not in (None, message.sender):
-                return None  # one chat per invitation: a forwarded link can't take it over
+                return None, None  # one chat per invitation: a forwarded link can't take it over
             invitation.telegram_chat_id = message.sender
-            return invitation
-        return session.scalar(_OPEN_BY_CHAT, {"sender": message.sender})
-    return session.scalar(_OPEN_BY_PHONE, {"sender": message.sender})
+            return invitation, None
+        statement = _OPEN_BY_CHAT
+    else:
+        statement = _OPEN_BY_PHONE
+    row = session.execute(statement, {"sender": message.sender, "channel": _reply_channel(message)}).first()
+    return (row[0], bool(row[1])) if row is not None else (None, None)
+
+
+def _reply_channel(message: Inbound) -> str:
+    """The outbox channel replies to this message go out on."""
+    return "telegram" if message.channel == "telegram" else ("sim" if message.channel == "sim" else "sms")
+
+
+def _opted_out(session: Session, result: Dispatched, message: Inbound) -> bool:
+    """Whether the sender opted out of the channel replies go on (known from the lookup when it read it)."""
+    if result.sender_opted_out is None:
+        result.sender_opted_out = is_opted_out(session, _reply_channel(message), message.sender)
+    return result.sender_opted_out
 
 
 def render_parts(turn: engine.Turn, channel: str, language: str) -> list[Part]:
@@ -166,7 +192,8 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     # Looked up (read only) before the message is stored, so that the stored row names its
     # invitation from the start and the usual answer needs no second write to it. A deep
     # link or an edit finds its invitation its own way below.
-    early = None if message.start_token or message.meta.get("edited") else find_invitation(session, message)
+    early, opted_out = (None, None) if message.start_token or message.meta.get("edited") else \
+        _find_invitation(session, message)
     stored = (early.id, "processed") if early is not None else (None, "received")
     inbound_id = insert_ignore(session, InboundMessage, {
         "channel": message.channel, "provider_id": message.provider_id[:64], "sender": message.sender,
@@ -175,7 +202,8 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     }, ["channel", "provider_id"])
     if inbound_id is None:
         return Dispatched(duplicate=True, outcome="duplicate")
-    result = Dispatched(inbound_id=inbound_id, lease=lease if message.channel != "sim" else None, stored=stored)
+    result = Dispatched(inbound_id=inbound_id, lease=lease if message.channel != "sim" else None, stored=stored,
+                        sender_opted_out=opted_out)
 
     if message.meta.get("edited"):
         # The conversation does not move on an edit; safeguarding still reads the new words.
@@ -192,16 +220,17 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         result.outcome = "opted_out"  # Twilio itself confirms STOP to the sender
         _finish(session, result, None, "processed", now)
         return result
-    if (keyword in SMS_OPT_IN or keyword in SMS_OPT_IN_IF_OUT) and \
-            is_opted_out(session, message.channel, message.sender):
+    if (keyword in SMS_OPT_IN or keyword in SMS_OPT_IN_IF_OUT) and _opted_out(session, result, message):
         opt_in_address(session, message.channel, message.sender, now=now)
+        result.sender_opted_out = False
         result.outcome = "opted_in"
         _queue(session, result, message, [Part(engine.text("opted_in"))], None)
         _finish(session, result, None, "processed", now)
         return result
-    if message.channel == "telegram" and is_opted_out(session, "telegram", message.sender):
+    if message.channel == "telegram" and _opted_out(session, result, message):
         # A chat that blocked the bot is writing again: it has unblocked us.
         opt_in_address(session, "telegram", message.sender, now=now)
+        result.sender_opted_out = False
         early = None  # its invitations may have reopened: look again below
     if keyword in SMS_OPT_IN:
         keyword = "help"  # START from a number that never opted out: say what this is
@@ -269,7 +298,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         raw_text=None if free_text_recorded else (typed or opening or None),
         raw_question=old_state.current if old_state else None, now=now,
     )
-    invitation.state = turn.state.to_dict()
+    save_state(session, invitation, turn.state.to_dict(), now)
     if turn.command != "stop":
         # Writing back is opening the form, as following the web link is.
         set_status(session, invitation, "opened", now=now, detail=f"replied on {message.channel}")
@@ -333,26 +362,33 @@ def _notify_now(session: Session, result: Dispatched, message: Inbound, alerts: 
 
 def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[Part],
            invitation: Invitation | None) -> None:
-    channel = "telegram" if message.channel == "telegram" else ("sim" if message.channel == "sim" else "sms")
+    """Put the replies in the outbox (one statement), leased to this process when it sends them itself."""
+    channel = _reply_channel(message)
     result.parts.extend(parts)
+    if not parts:
+        return
     # An opted-out address is left to the claim, which cancels what it must not send.
-    lease = result.lease if parts and result.lease and not is_opted_out(session, channel, message.sender) else None
+    lease = result.lease if result.lease and not _opted_out(session, result, message) else None
+    rows = []
     for index, part in enumerate(parts):
         payload: dict[str, Any] | None = None
         if part.choices or part.question_key:
             payload = {"choices": [{"value": v, "label": label, **({"emoji": e} if e else {})}
                                    for v, label, e in part.choices],
                        "question_key": part.question_key, "type": part.question_type}
-        outbox_id = enqueue(session, channel=channel, to=message.sender, body=part.text,
-                            dedupe_key=f"reply:{message.channel}:{result.inbound_id}:{index}", purpose="reply",
-                            invitation_id=invitation.id if invitation else None, payload=payload, lease=lease)
-        if outbox_id is None:
-            continue
-        if channel == "sim":
+        rows.append(outbox_row(
+            channel=channel, to=message.sender, body=part.text,
+            dedupe_key=f"reply:{message.channel}:{result.inbound_id}:{len(result.parts) - len(parts) + index}",
+            purpose="reply", invitation_id=invitation.id if invitation else None, payload=payload, lease=lease,
             # The simulator shows replies on its page: kept as a transcript, never sent.
-            session.get(OutboxMessage, outbox_id).status = "simulated"
-        elif lease is not None:
-            result.leased.append(leased_item(outbox_id, channel, message.sender, part.text, payload))
+            status="simulated" if channel == "sim" else "queued"))
+    queued = enqueue_many(session, rows)
+    for part, row in zip(parts, rows, strict=True):
+        outbox_id = queued.get(row["dedupe_key"])
+        if outbox_id is None or channel == "sim":
+            continue
+        if lease is not None:
+            result.leased.append(leased_item(outbox_id, channel, message.sender, part.text, row["payload"]))
         else:
             result.outbox_ids.append(outbox_id)
 

@@ -29,8 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.lifecycle import log_event, set_status
-from storage.models import Invitation, OptOut, OutboxMessage, Review, utcnow
-from storage.upsert import insert_ignore_many
+from storage.models import Invitation, OptOut, Review, utcnow
+from storage.outbox import enqueue_many, outbox_row
 from surveys import engine
 from surveys.forms import all_forms
 from surveys.schedule import ScheduleRules, Step, in_send_window, plan, triage
@@ -238,7 +238,7 @@ def _enqueue_all(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     created = utcnow()
     for row in rows:
         row["created_at"] = created
-    return set(insert_ignore_many(session, OutboxMessage, rows, ["dedupe_key"], returning="dedupe_key"))
+    return set(enqueue_many(session, rows))
 
 
 def _carers(session: Session, needed: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[tuple[str, str], str]]:
@@ -304,6 +304,5 @@ def _send_step(config: Any, invitation: Invitation, review_date: date, step: Ste
         payload = {"subject": engine.text("invite_email_subject", language, **values)}
     else:
         body = engine.text(key, language, **values)
-    return {"channel": channel, "to": address, "body": body, "dedupe_key": f"{step.name}:{invitation.id}",
-            "purpose": _PURPOSE[kind_phase], "invitation_id": invitation.id, "payload": payload,
-            "status": "queued", "attempts": 0, "next_attempt_at": now}
+    return outbox_row(channel=channel, to=address, body=body, dedupe_key=f"{step.name}:{invitation.id}",
+                      purpose=_PURPOSE[kind_phase], invitation_id=invitation.id, payload=payload, now=now)

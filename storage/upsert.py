@@ -14,8 +14,8 @@ _DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 
 @lru_cache(maxsize=256)
 def _statement(dialect: str, model: type, conflict: tuple[str, ...], update: tuple[str, ...] | None,
-               returning: str = "id"):
-    """The INSERT ... ON CONFLICT ... RETURNING ``returning`` for a table, built once.
+               returning: str | tuple[str, ...] = "id"):
+    """The INSERT ... ON CONFLICT ... RETURNING ``returning`` (a column or several) for a table, built once.
 
     Built on the table (Core), with the row given as parameters at execution: the ORM's
     bulk path and a ``.values(...)`` per call would make SQLAlchemy re-derive the
@@ -29,7 +29,8 @@ def _statement(dialect: str, model: type, conflict: tuple[str, ...], update: tup
     else:
         stmt = stmt.on_conflict_do_update(index_elements=list(conflict),
                                           set_={name: stmt.excluded[name] for name in update})
-    return stmt.returning(table.c[returning])
+    return stmt.returning(*(table.c[name] for name in ((returning,) if isinstance(returning, str)
+                                                          else returning)))
 
 
 def _run(session: Session, model: type, values: Mapping[str, Any], conflict: Iterable[str],
@@ -48,12 +49,14 @@ def insert_ignore(session: Session, model: type, values: Mapping[str, Any], conf
 
 
 def insert_ignore_many(session: Session, model: type, rows: list[dict[str, Any]], conflict: Iterable[str],
-                       returning: str) -> list[Any]:
-    """``insert_ignore`` for many rows in one statement; the ``returning`` column of the rows inserted."""
+                       returning: str | tuple[str, ...]) -> list[Any]:
+    """``insert_ignore`` for many rows in one statement; the ``returning`` column of the rows inserted
+    (a tuple of values each when ``returning`` names several)."""
     if not rows:
         return []
     stmt = _statement(session.get_bind().dialect.name, model, tuple(conflict), None, returning)
-    return list(session.connection().execute(stmt, rows).scalars())
+    result = session.connection().execute(stmt, rows)
+    return list(result.scalars()) if isinstance(returning, str) else [tuple(row) for row in result]
 
 
 def upsert(session: Session, model: type, values: Mapping[str, Any], conflict: Iterable[str],
