@@ -322,3 +322,23 @@ def test_messages_we_start_wait_for_the_send_window_and_replies_do_not(db, chann
                 purpose="reminder", not_before=saturday)
     assert deliver_due(db, channel_config, now=datetime(2026, 11, 29, 12, 0, tzinfo=UTC))["claimed"] == 0
     assert deliver_due(db, channel_config, now=datetime(2026, 11, 30, 8, 0, tzinfo=UTC))["sent"] == 1
+
+
+def test_enqueue_many_queues_each_dedupe_key_once_and_names_the_new_ids(db):
+    """One statement for many rows: the new ones get ids, a key already queued is left as it was."""
+    from storage.outbox import enqueue_many, outbox_row
+
+    with db.session() as session:
+        first = enqueue(session, channel="sms", to="+447400100888", body="already here", dedupe_key="many:0",
+                        purpose="reply")
+        rows = [outbox_row(channel="sms", to="+447400100888", body=f"part {i}", dedupe_key=f"many:{i}",
+                           purpose="reply") for i in range(3)]
+        queued = enqueue_many(session, rows)
+    assert first is not None and set(queued) == {"many:1", "many:2"}
+    with db.session() as session:
+        stored = dict(session.execute(select(OutboxMessage.dedupe_key, OutboxMessage.body)
+                                      .where(OutboxMessage.dedupe_key.like("many:%"))).all())
+        by_id = {row.id: row.dedupe_key for row in session.scalars(select(OutboxMessage)
+                                                                   .where(OutboxMessage.id.in_(queued.values())))}
+    assert stored == {"many:0": "already here", "many:1": "part 1", "many:2": "part 2"}
+    assert by_id == {queued["many:1"]: "many:1", queued["many:2"]: "many:2"}
