@@ -18,11 +18,13 @@ First both routes run flat out from ``--clients`` keep-alive clients (closed loo
 gives each route's throughput and p50/p99 and the ratio webhook/baseline. Then both are
 driven at rising fixed rates (open loop: requests start on a schedule, latency counts
 from the scheduled start) at the ``--steps`` fractions of the baseline's throughput,
-so the p99 at half the baseline's load can be read off. The senders are respondents
-with open invitations answering a form in turn, so every request runs the whole
-conversation path. After the runs, untimed, the TwiML answers are played to the fake as
-Twilio would (messages created, each reported "sent" to its action URL), and the outbox
-is counted by status. Nothing leaves the machine.
+so the p99 at half the baseline's load can be read off. The senders are ``--respondents``
+children with open invitations texting at once, each through a whole consultation (21
+texts, from "Hi" to the thank-you) and then the next child; they are staggered so that
+every request mix holds each step of a conversation alike (see ``Load``). After the
+runs, untimed, the TwiML answers are played to the fake as Twilio would (messages
+created, each reported "sent" to its action URL), and the outbox and the invitations
+are counted by status. Nothing leaves the machine.
 
 Targets (issue 3): webhook throughput at least 0.60 of the baseline's, and webhook p99
 under 25 ms at half the baseline's load.
@@ -95,17 +97,19 @@ def _wait_for(port: int, timeout: float = 20.0) -> None:
     raise SystemExit(f"server did not start on port {port}")
 
 
-def _seed(database_url: str, phones: list[str]) -> None:
+def _seed(database_url: str, phones: list[str], *, upgrade: bool = True) -> None:
+    """Open SMS invitations (child consultation form) for these numbers, one review each."""
     from datetime import date
 
     from storage.db import Database
     from storage.models import Invitation, Review
 
     db = Database(database_url)
-    db.upgrade()
+    if upgrade:
+        db.upgrade()
     with db.session() as session:
-        for index, phone in enumerate(phones):
-            review = Review(review_ref=f"B-{index}", child_ref=f"C-{index}", child_age=13, review_type="CLA",
+        for phone in phones:
+            review = Review(review_ref=f"B-{phone}", child_ref=f"C-{phone}", child_age=13, review_type="CLA",
                             review_date=date(2026, 12, 1), iro_email="iro@council.example")
             session.add(review)
             session.flush()
@@ -115,31 +119,68 @@ def _seed(database_url: str, phones: list[str]) -> None:
     db.dispose()
 
 
-FORMS_REPLIES = ["Hi", "1", "happy", "8", "7", "6", "9", "nothing", "1", "no"]
+# A whole child consultation by SMS, from the first text to the thank-you (every answer
+# valid, none that raises a safeguarding alert): 21 webhooks.
+CONVERSATION = ["Hi", "1", "happy", "8", "7", "6", "9", "nothing", "1", "no", "no", "1", "1,2", "1", "2",
+                "Mondays are best", "1", "2", "more time with my brother", "no thanks", "yes"]
+
+
+def _phone(index: int) -> str:
+    return f"+44740{index:06d}"
 
 
 class Load:
-    """Signed webhook forms for a route, handed out in order (each respondent answers in turn)."""
+    """Signed webhook forms: ``slots`` respondents texting at once, each a whole conversation, then the next.
 
-    def __init__(self, phones: list[str], account_sid: str, auth_token: str, public_base: str) -> None:
+    Slot s sends message ``(round + s * len / slots) % len`` of ``CONVERSATION``, so once every
+    slot has been round once (``warm_up``) the slots stand at every step of a conversation
+    alike, as a day's traffic would: starts, answers and thank-yous in their real
+    proportions. A slot's messages always fall to the same client (``slots`` is a
+    multiple of the clients, and both loops deal requests out round-robin), so one
+    respondent's texts arrive in order. Numbers are seeded (``seed``) as they are needed.
+    """
+
+    def __init__(self, slots: int, account_sid: str, auth_token: str, public_base: str, seed=None) -> None:  # noqa: ANN001
         from tests.fakes.twilio_fake import inbound_sms_form, sign
 
         self._form = inbound_sms_form
         self._sign = sign
-        self.phones = phones
+        self.slots = slots
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.public_base = public_base
+        self.seed = seed
+        self.seeded = 0
         self.sent = 0
 
+    def _next(self) -> tuple[str, str, int | None]:
+        """(phone, text, respondent number or None for a stranger) of the next request."""
+        length = len(CONVERSATION)
+        slot, turn = self.sent % self.slots, self.sent // self.slots
+        offset = slot * length // self.slots
+        step = turn + offset
+        self.sent += 1
+        conversation = step // length
+        if conversation == 0 and offset:
+            # Joined part way: a number we don't know (answered "who is this?") until the
+            # slot's first whole conversation begins; the warm-up passes these.
+            return f"+44749{slot:06d}", CONVERSATION[step], None
+        respondent = conversation * self.slots + slot
+        return _phone(respondent), CONVERSATION[step % length], respondent
+
+    def warm_up(self, path: str) -> list[tuple[dict[str, str], str]]:
+        """Enough requests for every slot to start a whole conversation (untimed)."""
+        return self.take(path, self.slots * len(CONVERSATION))
+
     def take(self, path: str, n: int) -> list[tuple[dict[str, str], str]]:
+        texts = [self._next() for _ in range(n)]
+        needed = max((respondent + 1 for _, _, respondent in texts if respondent is not None), default=0)
+        if self.seed is not None and needed > self.seeded:
+            self.seed([_phone(i) for i in range(self.seeded, needed)])
+            self.seeded = needed
         out = []
-        for _ in range(n):
-            i = self.sent
-            self.sent += 1
-            phone = self.phones[i % len(self.phones)]
-            reply = FORMS_REPLIES[(i // len(self.phones)) % len(FORMS_REPLIES)]
-            form = self._form(phone, reply, account_sid=self.account_sid)
+        for phone, text, _ in texts:
+            form = self._form(phone, text, account_sid=self.account_sid)
             out.append((form, self._sign(self.auth_token, self.public_base + path, form)))
         return out
 
@@ -301,14 +342,15 @@ def _pg_scratch(admin_url: str) -> tuple[str, Any]:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
-def _outbox_statuses(database_url: str) -> dict[str, int]:
+def _by_status(database_url: str, table: str) -> dict[str, int]:
+    """Rows of ``table`` (outbox, invitations) counted by status."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
             return {status: count for status, count in
-                    conn.execute(text("SELECT status, count(*) FROM outbox GROUP BY status"))}
+                    conn.execute(text(f"SELECT status, count(*) FROM {table} GROUP BY status"))}  # noqa: S608
     finally:
         engine.dispose()
 
@@ -326,8 +368,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
             database_url = f"sqlite:///{tmp / 'bench.sqlite'}"
         else:
             database_url, drop = _pg_scratch(args.pg_url)
-        phones = [f"+4474001{n:05d}" for n in range(args.respondents)]
-        _seed(database_url, phones)
+        _seed(database_url, [])  # the schema; the respondents as the load needs them
         public_base = "https://bench.example.test"
         port = _free_port()
         env = {
@@ -344,15 +385,17 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
              "--log-level", "warning", "bench.webhook:bench_app()"],
             cwd=ROOT, env=env)
         _wait_for(port)
-        baseline_load = Load(phones, fake.account_sid, fake.auth_token, public_base)
-        webhook_load = Load(phones, fake.account_sid, fake.auth_token, public_base)
+        slots = -(-args.respondents // args.clients) * args.clients  # a multiple of the clients
+        baseline_load = Load(slots, fake.account_sid, fake.auth_token, public_base)
+        webhook_load = Load(slots, fake.account_sid, fake.auth_token, public_base,
+                            seed=lambda phones: _seed(database_url, phones, upgrade=False))
         base_path, hook_path = "/bench/baseline", "/webhooks/twilio/sms"
 
         print(f"{backend}: gunicorn with {args.workers} sync workers, {args.clients} clients, "
               f"replies via {args.reply_via}", flush=True)
         # Both routes warm up alike (each worker's first requests load forms and compile statements).
-        closed_loop(port, base_path, baseline_load.take(base_path, 50), args.clients)
-        closed_loop(port, hook_path, webhook_load.take(hook_path, 50), args.clients)
+        closed_loop(port, base_path, baseline_load.warm_up(base_path), args.clients)
+        closed_loop(port, hook_path, webhook_load.warm_up(hook_path), args.clients)
         print(" flat out:")
         baseline = line("baseline", *closed_loop(port, base_path, baseline_load.take(base_path, args.requests),
                                                  args.clients))
@@ -380,7 +423,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
         reports = play_twilio(port, fake, fake.auth_token, public_base, args.clients)
         print(f"  replies received by the fake Twilio: {len(fake.sent())} "
               f"({reports} in TwiML answers, reported back as Twilio does, untimed)", flush=True)
-        print(f"  outbox rows by status (every reply should be sent): {_outbox_statuses(database_url)}", flush=True)
+        print(f"  outbox rows by status (every reply should be sent): {_by_status(database_url, 'outbox')}")
+        print(f"  invitations by status (whole conversations end completed): {_by_status(database_url, 'invitations')}",
+              flush=True)
         return {"ratio": ratio, "baseline": baseline, "webhook": real, "half_p99": half_p99}
     finally:
         if server is not None:
@@ -401,7 +446,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1500, help="requests per route, flat out")
     parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--respondents", type=int, default=400, help="distinct phone numbers answering")
+    parser.add_argument("--respondents", type=int, default=64,
+                        help="respondents texting at once (rounded up to a multiple of the clients), each "
+                             "through a whole conversation and then the next")
     parser.add_argument("--steps", type=lambda v: [float(x) for x in v.split(",")], default=[0.25, 0.5, 0.75, 1.0],
                         help="rates to try, as fractions of the baseline's throughput")
     parser.add_argument("--reply-via", choices=("twiml", "rest"), default="twiml",
