@@ -165,7 +165,8 @@ def save_answers(session: Session, invitation: Invitation, answers: Mapping[str,
     session.flush()
     current = answers_of(session, invitation)
     result.received = is_received(form, respondent_for(invitation), current)
-    invitation.received = result.received
+    if invitation.received != result.received:
+        invitation.received = result.received  # set only on a change: setting it at all costs a flush
     if current or skipped:
         set_status(session, invitation, "opened", now=now)
     if finished:
