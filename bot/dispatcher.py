@@ -95,14 +95,16 @@ def _open_invitation_by(column: Any) -> Any:
     Built once: a statement built per message costs more than running it (SQLAlchemy
     derives its cache key each time), and this one runs on every inbound message. The
     opt-out rides along because the replies need it and a round trip costs more than a
-    subquery.
+    subquery. The invitation row is locked (PostgreSQL; SQLite's writers queue already)
+    so that two texts from one child sent moments apart are answered one after the
+    other, the second from the state the first left, not both from the same state.
     """
     opted_out = exists().where(OptOut.channel == bindparam("channel"), OptOut.address == bindparam("sender"))
     return (select(Invitation, opted_out.label("opted_out")).options(joinedload(Invitation.review))
             .where(column == bindparam("sender"), Invitation.status.in_(OPEN_STATUSES),
                    Invitation.channel.in_(("sms", "web", "telegram")))
             .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc())
-            .limit(1))
+            .limit(1).with_for_update(of=Invitation.__table__))
 
 
 _OPEN_BY_PHONE = _open_invitation_by(Invitation.contact)

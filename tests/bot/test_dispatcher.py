@@ -158,3 +158,47 @@ def test_help_and_privacy_answer_in_the_senders_language(db):
     assert [p.text for p in help_cy.parts] == [engine.text("service_help", "cy")]
     assert [p.text for p in privacy_en.parts] == [p.text for p in stranger.parts] == [engine.text("privacy_reply")]
     assert engine.sms_segments(engine.text("privacy_reply", "cy")) <= 3
+
+
+def test_two_texts_sent_moments_apart_are_answered_in_turn(db):
+    """The second text waits for the first to be answered, then answers the next question.
+
+    Without the wait both would read the same conversation state and answer the same
+    question (PostgreSQL locks the invitation row; SQLite queues its writers).
+    """
+    import threading
+
+    phone = "+447400100909"
+    with db.session() as session:
+        invitation_id = make_invitation(session, form_id="child_after", contact=phone).id
+    with db.session() as session:
+        dispatch(session, _in("sms", phone, "hi"))  # asks know_iro, then spoke_before
+    first_answered, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def first() -> None:
+        with db.session() as session:
+            results["first"] = dispatch(session, _in("sms", phone, "yes"))
+            first_answered.set()
+            release.wait(10)  # still in its transaction
+
+    def second() -> None:
+        with db.session() as session:
+            results["second"] = dispatch(session, _in("sms", phone, "no"))
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert first_answered.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)
+    waited = two.is_alive()
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert waited, "the second text did not wait for the first"
+    assert results["first"].recorded == ["know_iro"] and results["second"].recorded == ["spoke_before"]
+    with db.session() as session:
+        answers = dict(session.execute(select(Answer.question_key, Answer.value)
+                                       .where(Answer.invitation_id == invitation_id)).all())
+    assert answers == {"know_iro": "yes", "spoke_before": "no"}
