@@ -72,7 +72,10 @@ _STORED_ANSWERS = select(Answer.question_key, Answer.value, Answer.value_num, An
 def answers_of(session: Session, invitation: Invitation) -> dict[str, AnswerValue]:
     """Every answered (not skipped) question of an invitation, as canonical values."""
     questions = {q.key: q for q in form_of(invitation).questions}
-    rows = session.execute(_STORED_ANSWERS, {"invitation": invitation.id}).all()
+    # On the connection, after a flush (cheap when clean): the ORM's execute path costs
+    # more than this query, and it gains nothing from it.
+    session.flush()
+    rows = session.connection().execute(_STORED_ANSWERS, {"invitation": invitation.id}).all()
     values = {row.question_key: from_row(questions.get(row.question_key), row) for row in rows}
     return {k: v for k, v in values.items() if v is not None}
 
