@@ -246,5 +246,16 @@ class Channel(abc.ABC):
     def render(self, prompt: Any, notices: Sequence[str] = ()) -> list[OutboundMessage]:
         """How this channel shows a prompt (with notices first), as unaddressed messages."""
 
+    def already_sent(self, message: OutboundMessage, since: datetime) -> list[str]:
+        """The provider's ids of messages it holds like ``message`` (same address and words,
+        created since ``since``), oldest first.
+
+        Asked before sending a message whose earlier send was never confirmed (a webhook's
+        answer that carried it may have reached the provider or not), so that it goes
+        out once. Only a provider that can list what it sent can say; the others send
+        again. Raises TransientSendError when the provider cannot be asked now.
+        """
+        return []
+
     def close(self) -> None:  # noqa: B027 - optional hook, most channels hold nothing
         """Release connections; the channel must not be used afterwards."""

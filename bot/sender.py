@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from bot.base import OutboundMessage, PermanentSendError, TransientSendError
+from bot.base import OutboundMessage, PermanentSendError, SendResult, TransientSendError
 from bot.channels import configured_channels, get_channel, rate_per_second
 from bot.optout import is_opted_out, opt_out_address
 from storage.db import Database
@@ -92,6 +92,9 @@ class Claimed:
     channel: str
     message: OutboundMessage
     attempts: int
+    # Set (to when the row was queued) when an earlier lease on the row ran out with no
+    # outcome: the provider may have it already (a webhook's TwiML answer that carried it).
+    unconfirmed_since: datetime | None = None
 
 
 def held_purposes(config: Any, now: datetime) -> frozenset[str]:
@@ -108,11 +111,12 @@ def new_lease(worker_id: str | None = None, now: datetime | None = None) -> tupl
 
 
 def leased_item(row_id: int, channel: str, to: str, body: str, payload: dict[str, Any] | None,
-                attempts: int = 0) -> Claimed:
+                attempts: int = 0, unconfirmed_since: datetime | None = None) -> Claimed:
     """One leased row to send: read by a claim, or known to the webhook that inserted it."""
     message = OutboundMessage.from_outbox(to, body, payload)
     # The row's id travels with the message (Twilio's status callback URL carries it back).
-    return Claimed(row_id, channel, replace(message, meta={**message.meta, "outbox_id": row_id}), attempts)
+    return Claimed(row_id, channel, replace(message, meta={**message.meta, "outbox_id": row_id}), attempts,
+                   unconfirmed_since)
 
 
 def send_leased(db: Database, config: Any, token: str, items: list[Claimed]) -> dict[str, int]:
@@ -131,10 +135,10 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
     token, until = new_lease(worker_id, now)
     if not channels or limit <= 0:
         return token, [], 0
-    due = (select(OutboxMessage.id)
+    free = or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
+    due = (select(OutboxMessage.id, OutboxMessage.status)
            .where(OutboxMessage.status.in_(("queued", "sending")), OutboxMessage.next_attempt_at <= now,
-                  OutboxMessage.channel.in_(channels),
-                  or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+                  OutboxMessage.channel.in_(channels), free)
            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
     if only_ids is not None:
         due = due.where(OutboxMessage.id.in_(list(only_ids)))
@@ -146,30 +150,25 @@ def _claim(db: Database, now: datetime, worker_id: str, limit: int, channels: It
     # One transaction claims and reads: with SQLite every extra write transaction queues
     # behind the webhook's, so the sender keeps to one here and one per sent message.
     with db.session() as session:
-        if db.is_sqlite:
-            # BEGIN IMMEDIATE (storage.db) holds the write lock; the lease test is repeated in
-            # the UPDATE itself so the claim is one atomic statement whatever else runs.
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(due.scalar_subquery()),
-                       or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
-                .values(**lease).execution_options(synchronize_session=False))
+        # PostgreSQL skips rows another worker is claiming; SQLite has no FOR UPDATE and
+        # needs none (BEGIN IMMEDIATE, storage.db, holds the write lock until the commit).
+        # The lease test is repeated in the UPDATE all the same.
+        found = session.execute(due.with_for_update(skip_locked=True)).all()
+        # A row still "sending" when its lease ran out never had an outcome recorded.
+        unconfirmed = {row.id for row in found if row.status == "sending"}
+        rows = []
+        if found:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in found]), free)
+                            .values(**lease).execution_options(synchronize_session=False))
             rows = session.scalars(select(OutboxMessage).where(OutboxMessage.locked_by == token)
                                    .order_by(OutboxMessage.id)).all()
-        else:
-            ids = list(session.scalars(due.with_for_update(skip_locked=True)))
-            rows = []
-            if ids:
-                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**lease)
-                                .execution_options(synchronize_session=False))
-                rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                                       .order_by(OutboxMessage.id)).all()
         for row in rows:
             if not row.to or is_opted_out(session, row.channel, row.to):
                 _release(row, "cancelled", now, error="opted out" if row.to else "no address")
                 cancelled += 1
                 continue
-            claimed.append(leased_item(row.id, row.channel, row.to, row.body or "", row.payload, row.attempts))
+            claimed.append(leased_item(row.id, row.channel, row.to, row.body or "", row.payload, row.attempts,
+                                       row.created_at if row.id in unconfirmed else None))
     return token, claimed, cancelled
 
 
@@ -177,6 +176,7 @@ def _deliver(db: Database, config: Any, token: str, claimed: list[Claimed], canc
              now: datetime) -> dict[str, int]:
     counts = {"claimed": len(claimed) + cancelled, "sent": 0, "retry": 0, "failed": 0, "cancelled": cancelled}
     max_attempts = int(getattr(config, "OUTBOX_MAX_ATTEMPTS", 8) or 8)
+    taken: set[str] = set()  # provider ids matched to rows in this batch
     for item in claimed:
         row_id, name, message, attempts = item.id, item.channel, item.message, item.attempts
         channel = get_channel(config, name)
@@ -189,7 +189,12 @@ def _deliver(db: Database, config: Any, token: str, claimed: list[Claimed], canc
         rate_limiter.wait(name, rate_per_second(config, name))
         outcome: Any
         try:
-            outcome = channel.send(message)
+            # A send never confirmed may have reached the provider: ask before sending again.
+            held = _held_by_provider(db, channel, item, taken) if item.unconfirmed_since else None
+            if held is not None:
+                taken.add(held)
+                log.info("outbox %s on %s: the provider has it already", row_id, name)
+            outcome = SendResult(provider_id=held, status="sent") if held is not None else channel.send(message)
         except (TransientSendError, PermanentSendError) as exc:
             outcome = exc
         except Exception as exc:  # noqa: BLE001 - a bug in one send must not stop the queue
@@ -224,6 +229,22 @@ def _deliver(db: Database, config: Any, token: str, claimed: list[Claimed], canc
                 _mark_sent(session, row, outcome.provider_id, now)
                 counts["sent"] += 1
     return counts
+
+
+def _held_by_provider(db: Database, channel: Any, item: Claimed, taken: set[str]) -> str | None:
+    """The provider's id of an unconfirmed row's message if the provider has it, else None.
+
+    The provider matches by address and words, so a question asked twice has two
+    matches: the oldest not already recorded against another row (or matched in this
+    batch) is this row's.
+    """
+    candidates = [sid for sid in channel.already_sent(item.message, item.unconfirmed_since) if sid not in taken]
+    if not candidates:
+        return None
+    with db.session() as session:
+        recorded = set(session.scalars(select(OutboxMessage.provider_id)
+                                       .where(OutboxMessage.provider_id.in_(candidates))))
+    return next((sid for sid in candidates if sid not in recorded), None)
 
 
 def _mark_sent(session: Any, row: OutboxMessage, provider_id: str, now: datetime) -> None:

@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -44,6 +45,10 @@ _QUIET.propagate = False
 OPT_OUT_CODES = {21610}
 # Error codes worth trying again although Twilio answered 4xx.
 TRANSIENT_CODES = {20429, 30001, 30002}
+# Looking for a reply Twilio may already hold: how many of the number's latest messages to
+# read, and how far our clock and Twilio's may disagree.
+ALREADY_SENT_LOOKBACK = 20
+CLOCK_SKEW = timedelta(minutes=2)
 STATUS_PATH = "/webhooks/twilio/status"
 SMS_PATH = "/webhooks/twilio/sms"
 
@@ -197,6 +202,26 @@ class TwilioSMS(Channel):
         except requests.RequestException as exc:
             raise TransientSendError(f"twilio network error: {type(exc).__name__}") from None
         return SendResult(provider_id=created.sid, status=created.status or "queued")
+
+    def already_sent(self, message: OutboundMessage, since: datetime) -> list[str]:
+        """SIDs of messages Twilio holds to ``message.to`` with its words, created since ``since``.
+
+        Twilio lists a number's messages newest first; a reply whose TwiML answer reached
+        Twilio is there even when its delivery report was lost or came after the lease.
+        A message Twilio could not send (failed, undelivered, canceled) does not count.
+        """
+        earliest = since.replace(tzinfo=since.tzinfo or UTC) - CLOCK_SKEW
+        try:
+            recent = self.client.messages.list(to=message.to, limit=ALREADY_SENT_LOOKBACK)
+        except TwilioRestException as exc:
+            raise TransientSendError(f"twilio {exc.status} error {exc.code} listing messages",
+                                     retry_after=_retry_after(self._http.last)) from None
+        except requests.RequestException as exc:
+            raise TransientSendError(f"twilio network error listing messages: {type(exc).__name__}") from None
+        return [found.sid for found in reversed(recent)
+                if found.body == message.text and (found.direction or "").startswith("outbound")
+                and found.status not in ("failed", "undelivered", "canceled")
+                and (found.date_created is None or found.date_created >= earliest)]
 
     def close(self) -> None:
         session = getattr(self._http, "session", None)

@@ -112,7 +112,8 @@ def twilio_post(channel_client, channel_config: Config, twilio_fake: TwilioFake)
 
     Then Twilio's part: messages in a TwiML answer are created on the fake (so ``sent()``
     lists them) and reported "sent" to their action URLs, signed, as Twilio reports them.
-    ``twiml_reaches_twilio=False`` plays an answer lost on the way back (nothing created).
+    ``twiml_reaches_twilio=False`` plays an answer lost on the way back (nothing created);
+    ``reports_reach_us=False`` one that Twilio acted on but whose reports were lost.
     """
     from bot.sender import background
     from tests.fakes.twilio_fake import sign, status_form
@@ -124,12 +125,12 @@ def twilio_post(channel_client, channel_config: Config, twilio_fake: TwilioFake)
         return channel_client.post(path, data=form, headers={"X-Twilio-Signature": signature})
 
     def post(path: str, form: dict[str, str], signature: str | None = None, *,  # noqa: ANN202
-             twiml_reaches_twilio: bool = True):
+             twiml_reaches_twilio: bool = True, reports_reach_us: bool = True):
         response = signed_post(path, form, signature)
         background.drain()  # replies go out on a thread pool; wait so tests see them arrive
         if twiml_reaches_twilio and response.status_code == 200 and response.mimetype == "application/xml":
             for sid, action in twilio_fake.accept_twiml(response.data, form):
-                if action:
+                if action and reports_reach_us:
                     report = status_form(sid, "sent", to=form["From"], from_=form["To"])
                     answered = signed_post(action.removeprefix(base), report)
                     assert answered.status_code == 204, answered.get_data(as_text=True)

@@ -148,8 +148,19 @@ class TwilioFake(FakeHTTPServer):
                         return 200, {}, message
             return self._refuse(20404)
         if request.method != "POST":
-            return 200, {}, {"messages": list(self.messages), "page": 0, "page_size": 50}
+            return 200, {}, self._list(request.query)
         return self._create(request.form)
+
+    def _list(self, query: Mapping[str, str]) -> dict[str, Any]:
+        """One page of messages, newest first, filtered by ``To`` and ``From`` as Twilio does."""
+        size = int(query.get("PageSize") or 50)
+        with self._messages_lock:
+            found = [m for m in reversed(self.messages)
+                     if query.get("To") in (None, m["to"]) and query.get("From") in (None, m["from"])]
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+        return {"messages": found[:size], "page": 0, "page_size": size, "start": 0,
+                "end": min(size, len(found)) - 1, "first_page_uri": f"{uri}?PageSize={size}&Page=0",
+                "next_page_uri": None, "previous_page_uri": None, "uri": f"{uri}?PageSize={size}&Page=0"}
 
     def accept_twiml(self, twiml: bytes | str, inbound: Mapping[str, str]) -> list[tuple[str, str | None]]:
         """Do what Twilio does with a webhook's TwiML answer to ``inbound``: create its messages.
@@ -170,7 +181,7 @@ class TwilioFake(FakeHTTPServer):
                     "Body": element.text or ""}
             if element.get("action"):
                 form["StatusCallback"] = element.get("action")
-            status, _headers, message = self._create(form)
+            status, _headers, message = self._create(form, direction="outbound-reply")
             record = RecordedRequest(method="POST", path="(TwiML reply)", query={}, headers={}, body=b"",
                                      form=form, form_lists={k: [v] for k, v in form.items()}, auth=None,
                                      connection=0, route="Messages", answered=status)
@@ -180,7 +191,7 @@ class TwilioFake(FakeHTTPServer):
                 created.append((message["sid"], element.get("action")))
         return created
 
-    def _create(self, form: Mapping[str, str]) -> tuple[int, dict[str, str], Any]:
+    def _create(self, form: Mapping[str, str], direction: str = "outbound-api") -> tuple[int, dict[str, str], Any]:
         to, body = form.get("To", ""), form.get("Body", "")
         sender, service = form.get("From"), form.get("MessagingServiceSid")
         if not E164.match(to):
@@ -201,7 +212,7 @@ class TwilioFake(FakeHTTPServer):
             "date_created": now,
             "date_sent": None,
             "date_updated": now,
-            "direction": "outbound-api",
+            "direction": direction,
             "error_code": None,
             "error_message": None,
             "from": sender,

@@ -62,10 +62,12 @@ def _current(app, invitation_id: int) -> str | None:
     return state.get("current")
 
 
-def _sms_answer(twilio_post, body: str, sender: str = PHONE, twiml_reaches_twilio: bool = True, **kwargs):
+def _sms_answer(twilio_post, body: str, sender: str = PHONE, twiml_reaches_twilio: bool = True,
+                reports_reach_us: bool = True, **kwargs):
     """(the form Twilio posted, the webhook's answer)."""
     form = inbound_sms_form(sender, body, **kwargs)
-    response = twilio_post(SMS_PATH, form, twiml_reaches_twilio=twiml_reaches_twilio)
+    response = twilio_post(SMS_PATH, form, twiml_reaches_twilio=twiml_reaches_twilio,
+                           reports_reach_us=reports_reach_us)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/xml" and b"<Response" in response.data
     return form, response
@@ -261,6 +263,58 @@ def test_twiml_answer_that_never_reaches_twilio_is_sent_by_the_worker(channel_ap
     assert counts["sent"] == len(rows)
     assert deliver_due(db, config, now=utcnow() + timedelta(minutes=20))["claimed"] == 0
     assert [m["Body"] for m in twilio_fake.sent()] == [r.body for r in rows]
+
+
+def test_twiml_reply_whose_report_is_lost_is_not_sent_again(channel_app, twilio_post, twilio_fake):
+    """Twilio sent the replies but its reports never came: the worker finds them with Twilio."""
+    _invite(channel_app, form_id="child_after")
+    _sms_answer(twilio_post, "Hi", reports_reach_us=False)
+    created = {m["body"]: m["sid"] for m in twilio_fake.messages}
+    db, config = channel_app.extensions["db"], channel_app.config["HYS"]
+    with db.session() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert len(rows) >= 2 and all(r.status == "sending" for r in rows)
+    assert [m["Body"] for m in twilio_fake.sent()] == [r.body for r in rows]
+    # Once the lease runs out the worker asks Twilio, which lists them: nothing is sent twice.
+    counts = deliver_due(db, config, now=utcnow() + timedelta(minutes=6))
+    assert counts["sent"] == len(rows)
+    assert [m["Body"] for m in twilio_fake.sent()] == [r.body for r in rows]
+    assert [r.method for r in twilio_fake.recorded("Messages") if r.path.startswith("/")] == ["GET"] * len(rows)
+    with db.session() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(r.status, r.provider_id) for r in rows] == [("sent", created[r.body]) for r in rows]
+    assert deliver_due(db, config, now=utcnow() + timedelta(minutes=20))["claimed"] == 0
+
+
+def test_lost_reask_is_sent_although_twilio_holds_the_same_words_from_before(channel_app, twilio_post,
+                                                                               twilio_fake):
+    """A question asked again has the words of its first asking: that message is another row's."""
+    _invite(channel_app, form_id="child_after")
+    _sms_answer(twilio_post, "Hi")  # asks the first question; Twilio reports it sent
+    asked = twilio_fake.sent()[-1]["Body"]
+    _sms_answer(twilio_post, "purple", twiml_reaches_twilio=False)  # not an answer: asked again, lost
+    db, config = channel_app.extensions["db"], channel_app.config["HYS"]
+    with db.session() as session:
+        lost = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "sending")
+                               .order_by(OutboxMessage.id)).all()
+    assert lost and lost[-1].body == asked
+    counts = deliver_due(db, config, now=utcnow() + timedelta(minutes=6))
+    assert counts["sent"] == len(lost)
+    assert [m["Body"] for m in twilio_fake.sent()][-len(lost):] == [r.body for r in lost]
+    assert [m["Body"] for m in twilio_fake.sent()].count(asked) == 2
+
+
+def test_unconfirmed_reply_twilio_could_not_send_is_sent_again(channel_app, twilio_post, twilio_fake):
+    """A message Twilio lists as failed does not count as sent: the worker sends the reply."""
+    _invite(channel_app, form_id="child_after")
+    _sms_answer(twilio_post, "Hi", reports_reach_us=False)
+    for message in twilio_fake.messages:
+        message["status"] = "undelivered"
+    first = len(twilio_fake.sent())
+    db, config = channel_app.extensions["db"], channel_app.config["HYS"]
+    counts = deliver_due(db, config, now=utcnow() + timedelta(minutes=6))
+    assert counts["sent"] == first
+    assert [m["Body"] for m in twilio_fake.sent()][first:] == [m["Body"] for m in twilio_fake.sent()][:first]
 
 
 # -- Telegram -------------------------------------------------------------------------------
