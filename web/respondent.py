@@ -126,13 +126,21 @@ def _record_miss(session: Session) -> None:
     session.commit()
 
 
-def load_invitation(session: Session, token: str, *, allow_completed: bool = False) -> Invitation:
-    """The open invitation for a token, or ``Refused`` with the kind page to show."""
+def load_invitation(session: Session, token: str, *, allow_completed: bool = False,
+                    for_update: bool = False) -> Invitation:
+    """The open invitation for a token, or ``Refused`` with the kind page to show.
+
+    ``for_update`` locks its row until the commit (PostgreSQL; SQLite's writers queue
+    already), as the SMS and Telegram path does, so that answers given at the same moment
+    on two channels (or a form posted twice) are saved one after the other, each from
+    what the other left, and the two paths take their locks in the same order.
+    """
     if _throttled(session):
         raise Refused("rate_limited", 429)
     invitation = None
     if TOKEN_RE.fullmatch(token):
-        invitation = session.scalar(select(Invitation).where(Invitation.token == token))
+        query = select(Invitation).where(Invitation.token == token)
+        invitation = session.scalar(query.with_for_update(of=Invitation.__table__) if for_update else query)
     if invitation is None:
         _record_miss(session)
         raise Refused("not_found", 404)
@@ -368,7 +376,8 @@ def _with_invitation(*, allow_completed: bool = False) -> Callable[[Callable[...
         def wrapped(token: str, **kwargs: Any) -> Any:
             session = get_session()
             try:
-                invitation = load_invitation(session, token, allow_completed=allow_completed)
+                invitation = load_invitation(session, token, allow_completed=allow_completed,
+                                             for_update=request.method == "POST")
             except Refused as exc:
                 return _refused(exc)
             return view(token, session=session, invitation=invitation, **kwargs)

@@ -107,3 +107,46 @@ def test_the_same_question_answered_by_sms_and_then_on_an_open_web_page_is_store
     # SMS carries on at the next question, not at the one answered twice.
     assert _sms(app, "happy").recorded == ["feeling"]
     assert len(_rows(app, invitation_id)) == 2
+
+
+def test_web_save_while_an_sms_answer_is_stored_waits_and_carries_on_from_it(app, client):
+    """The web save waits for the SMS answer's transaction, so its state counts that answer too.
+
+    Without the wait (PostgreSQL, no row lock) the web save would read the answers from
+    before the text and write back a state that asks the texted question again.
+    """
+    import threading
+
+    db = app.extensions["db"]
+    invitation_id, token = make_invitation(db, "carer_after", "carer", channel="sms", contact=PHONE)
+    assert _sms(app, "hi").outcome == "started"  # asks spoke_iro
+    page = client.get(f"/f/{token}/form").get_data(as_text=True)
+    texted, release = threading.Event(), threading.Event()
+    saved: dict[str, int] = {}
+
+    def text_in_flight() -> None:
+        with db.session() as session:
+            dispatch(session, Inbound(channel="sms", provider_id=f"SM{next(_ids):032d}", sender=PHONE, text="yes"))
+            texted.set()
+            release.wait(10)
+
+    def web_save() -> None:
+        saved["status"] = client.post(f"/f/{token}/form", data={
+            "csrf_token": csrf_token_from(page), "action": "save", "understand_role": "yes"}).status_code
+
+    sms = threading.Thread(target=text_in_flight)
+    sms.start()
+    assert texted.wait(10)
+    web = threading.Thread(target=web_save)
+    web.start()
+    web.join(0.5)
+    waited = web.is_alive()
+    release.set()
+    sms.join(10)
+    web.join(10)
+    assert waited, "the web save did not wait for the SMS answer"
+    assert saved["status"] == 302
+    assert {r.question_key: r.value for r in _rows(app, invitation_id)} == {"spoke_iro": "yes",
+                                                                             "understand_role": "yes"}
+    with db.session() as session:
+        assert session.get(Invitation, invitation_id).state["current"] == "understand_recommendations"
