@@ -1,7 +1,8 @@
 """Benchmark the Twilio SMS webhook against a one-row baseline, in the same run, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/webhook.py [--database sqlite|postgresql|both] [--requests 1500]
-        [--clients 8] [--workers 2] [--steps 0.25,0.5,0.75,1.0] [--step-seconds 6] [--reply-via twiml|rest]
+        [--clients 8] [--workers 2] [--respondents 64] [--steps 0.25,0.5,0.75,1.0] [--step-seconds 6]
+        [--reply-via twiml|rest]
 
 For each database it starts gunicorn (sync workers, fixed count) on a fresh database
 (SQLite file in WAL mode; PostgreSQL: a scratch database created on ``--pg-url`` and
