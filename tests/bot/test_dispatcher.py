@@ -11,6 +11,7 @@ from storage.models import Answer, InboundMessage, Invitation, OptOut, OutboxMes
 from surveys import engine
 from surveys.forms import get_form
 from tests.bot._helpers import make_invitation
+from tests.held_transaction import waits_for_held
 
 _counter = iter(range(1, 1_000_000))
 
@@ -166,38 +167,20 @@ def test_two_texts_sent_moments_apart_are_answered_in_turn(db):
     Without the wait both would read the same conversation state and answer the same
     question (PostgreSQL locks the invitation row; SQLite queues its writers).
     """
-    import threading
-
     phone = "+447400100909"
     with db.session() as session:
         invitation_id = make_invitation(session, form_id="child_after", contact=phone).id
     with db.session() as session:
         dispatch(session, _in("sms", phone, "hi"))  # asks know_iro, then spoke_before
-    first_answered, release = threading.Event(), threading.Event()
-    results: dict[str, object] = {}
 
-    def first() -> None:
+    def second_text() -> object:
         with db.session() as session:
-            results["first"] = dispatch(session, _in("sms", phone, "yes"))
-            first_answered.set()
-            release.wait(10)  # still in its transaction
+            return dispatch(session, _in("sms", phone, "no"))
 
-    def second() -> None:
-        with db.session() as session:
-            results["second"] = dispatch(session, _in("sms", phone, "no"))
-
-    one = threading.Thread(target=first)
-    one.start()
-    assert first_answered.wait(10)
-    two = threading.Thread(target=second)
-    two.start()
-    two.join(0.5)
-    waited = two.is_alive()
-    release.set()
-    one.join(10)
-    two.join(10)
+    first, second, waited = waits_for_held(db, lambda session: dispatch(session, _in("sms", phone, "yes")),
+                                           second_text)
     assert waited, "the second text did not wait for the first"
-    assert results["first"].recorded == ["know_iro"] and results["second"].recorded == ["spoke_before"]
+    assert first.recorded == ["know_iro"] and second.recorded == ["spoke_before"]
     with db.session() as session:
         answers = dict(session.execute(select(Answer.question_key, Answer.value)
                                        .where(Answer.invitation_id == invitation_id)).all())

@@ -11,6 +11,7 @@ from storage.models import Answer, Invitation
 from storage.responses import form_of, respondent_for
 from surveys import engine
 from tests.conftest import csrf_token_from
+from tests.held_transaction import waits_for_held
 from tests.web.respondent_data import make_invitation
 
 PHONE = "+447400123456"
@@ -115,37 +116,21 @@ def test_web_save_while_an_sms_answer_is_stored_waits_and_carries_on_from_it(app
     Without the wait (PostgreSQL, no row lock) the web save would read the answers from
     before the text and write back a state that asks the texted question again.
     """
-    import threading
-
     db = app.extensions["db"]
     invitation_id, token = make_invitation(db, "carer_after", "carer", channel="sms", contact=PHONE)
     assert _sms(app, "hi").outcome == "started"  # asks spoke_iro
     page = client.get(f"/f/{token}/form").get_data(as_text=True)
-    texted, release = threading.Event(), threading.Event()
-    saved: dict[str, int] = {}
 
-    def text_in_flight() -> None:
-        with db.session() as session:
-            dispatch(session, Inbound(channel="sms", provider_id=f"SM{next(_ids):032d}", sender=PHONE, text="yes"))
-            texted.set()
-            release.wait(10)
+    def text_in_flight(session) -> object:  # noqa: ANN001
+        return dispatch(session, Inbound(channel="sms", provider_id=f"SM{next(_ids):032d}", sender=PHONE, text="yes"))
 
-    def web_save() -> None:
-        saved["status"] = client.post(f"/f/{token}/form", data={
+    def web_save() -> int:
+        return client.post(f"/f/{token}/form", data={
             "csrf_token": csrf_token_from(page), "action": "save", "understand_role": "yes"}).status_code
 
-    sms = threading.Thread(target=text_in_flight)
-    sms.start()
-    assert texted.wait(10)
-    web = threading.Thread(target=web_save)
-    web.start()
-    web.join(0.5)
-    waited = web.is_alive()
-    release.set()
-    sms.join(10)
-    web.join(10)
+    _, status, waited = waits_for_held(db, text_in_flight, web_save)
     assert waited, "the web save did not wait for the SMS answer"
-    assert saved["status"] == 302
+    assert status == 302
     assert {r.question_key: r.value for r in _rows(app, invitation_id)} == {"spoke_iro": "yes",
                                                                              "understand_role": "yes"}
     with db.session() as session:
