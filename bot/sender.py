@@ -188,9 +188,11 @@ def _deliver(db: Database, config: Any, token: str, claimed: list[Claimed], canc
             continue
         rate_limiter.wait(name, rate_per_second(config, name))
         outcome: Any
+        # A send never confirmed may have reached the provider: ask before sending again.
+        checking = item.unconfirmed_since is not None
         try:
-            # A send never confirmed may have reached the provider: ask before sending again.
-            held = _held_by_provider(db, channel, item, taken) if item.unconfirmed_since else None
+            held = _held_by_provider(db, channel, item, taken) if checking else None
+            checking = False
             if held is not None:
                 taken.add(held)
                 log.info("outbox %s on %s: the provider has it already", row_id, name)
@@ -213,7 +215,8 @@ def _deliver(db: Database, config: Any, token: str, claimed: list[Claimed], canc
                     counts["failed"] += 1
                 else:
                     row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, outcome.retry_after))
-                    _release(row, "queued", now, error=outcome.reason)
+                    # Still unconfirmed if the provider could not be asked: ask again next time.
+                    _release(row, "sending" if checking else "queued", now, error=outcome.reason)
                     counts["retry"] += 1
                 log.info("outbox %s on %s: %s (attempt %d)", row_id, name, outcome.reason, row.attempts)
             elif isinstance(outcome, PermanentSendError):

@@ -286,6 +286,23 @@ def test_twiml_reply_whose_report_is_lost_is_not_sent_again(channel_app, twilio_
     assert deliver_due(db, config, now=utcnow() + timedelta(minutes=20))["claimed"] == 0
 
 
+def test_unconfirmed_reply_stays_unconfirmed_while_twilio_cannot_be_asked(channel_app, twilio_post, twilio_fake):
+    """Twilio failing to list its messages is no reason to send again: the worker asks later."""
+    _invite(channel_app, form_id="child_after")
+    _sms_answer(twilio_post, "Hi", reports_reach_us=False)
+    created = len(twilio_fake.sent())
+    db, config = channel_app.extensions["db"], channel_app.config["HYS"]
+    twilio_fake.fail_next(1, 503, routes="Messages")
+    first = deliver_due(db, config, now=utcnow() + timedelta(minutes=6))
+    assert first["retry"] >= 1 and len(twilio_fake.sent()) == created
+    with db.session() as session:
+        statuses = [r.status for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    assert "queued" not in statuses  # the one that could not be checked is still "sending"
+    later = deliver_due(db, config, now=utcnow() + timedelta(minutes=8))
+    assert first["sent"] + later["sent"] == created
+    assert len(twilio_fake.sent()) == created  # nothing sent twice
+
+
 def test_lost_reask_is_sent_although_twilio_holds_the_same_words_from_before(channel_app, twilio_post,
                                                                                twilio_fake):
     """A question asked again has the words of its first asking: that message is another row's."""
