@@ -29,6 +29,8 @@ from web.database import get_session
 bp = Blueprint("simulator", __name__, url_prefix="/dashboard/simulator")
 ROLES_ALLOWED = ("admin", "manager", "iro")
 STYLES = {"sms": "SMS", "telegram": "Telegram"}
+REVIEW_TYPE_NAMES = {"CLA": "CLA review", "PP": "Pathway Plan review"}
+DEFAULT_FORM = "child_before"  # the form most simulations are for
 
 
 def _forms() -> dict[str, Any]:
@@ -88,7 +90,7 @@ def index():
         query = query.where(Review.iro_id == staff.id)
     recent = get_session().scalars(query).all()
     return render_template("simulator/index.html", forms=_forms(), roles=ROLES, styles=STYLES, recent=recent,
-                           errors={})
+                           errors={}, chosen=DEFAULT_FORM)
 
 
 @bp.post("/")
@@ -116,10 +118,18 @@ def start():
     except ValueError:
         errors["age"] = "Enter an age from 0 to 25."
         age = 0
+    form = forms.get(form_id)
+    # A form only runs as those it is written for would see it: say who, rather than
+    # rehearse a conversation no one would have.
+    if form is not None and "role" not in errors and role not in form.roles:
+        errors["role"] = (f"“{form.title.get('en', form_id)}” is for a "
+                          f"{' or a '.join(r.replace('_', ' ') for r in form.roles)}: choose one of those.")
+    if form is not None and "review_type" not in errors and review_type not in form.review_types:
+        kinds = " or ".join(REVIEW_TYPE_NAMES[t] for t in form.review_types)
+        errors["review_type"] = f"“{form.title.get('en', form_id)}” is sent for {kinds}s only."
     if errors:
         return render_template("simulator/index.html", forms=forms, roles=ROLES, styles=STYLES, recent=[],
-                               errors=errors), 400
-    form = forms[form_id]
+                               errors=errors, chosen=form_id), 400
     staff = current_staff()
     session = get_session()
     ref = f"SIM-{secrets.token_hex(5).upper()}"

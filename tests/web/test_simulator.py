@@ -106,3 +106,22 @@ def test_an_iro_cannot_open_another_staff_members_simulation(app, client, staff_
     assert client.get(f"/dashboard/simulator/{invitation_id}").status_code == 404
     with app.extensions["db"].session() as session:
         assert session.scalar(select(func.count()).select_from(Review).where(Review.simulated.is_(True))) == 1
+
+
+def test_a_form_is_rehearsed_only_as_those_it_is_written_for(app, client, staff_login):
+    """A care leaver's Pathway Plan form asked of a parent, or at a CLA review, is refused by name."""
+    staff_login("iro")
+    with app.extensions["db"].session() as session:
+        before = session.scalar(select(func.count(Invitation.id)))
+    page = client.get("/dashboard/simulator/").get_data(as_text=True)
+    assert re.search(r'<option value="child_before"\s+selected', page)  # the usual rehearsal, chosen already
+    wrong_role = _start(client, form_id="care_leaver_after", role="parent", review_type="PP")
+    wrong_review = _start(client, form_id="care_leaver_after", role="care_leaver", review_type="CLA")
+    assert wrong_role.status_code == wrong_review.status_code == 400
+    title = get_form("care_leaver_after").title["en"]
+    assert f"“{title}” is for a care leaver or a child: choose one of those." in wrong_role.get_data(as_text=True)
+    assert f"“{title}” is sent for Pathway Plan reviews only." in wrong_review.get_data(as_text=True)
+    assert re.search(r'<option value="care_leaver_after"\s+selected', wrong_role.get_data(as_text=True))
+    with app.extensions["db"].session() as session:
+        assert session.scalar(select(func.count(Invitation.id))) == before
+    _invitation_id(_start(client, form_id="care_leaver_after", role="care_leaver", review_type="PP", age="18"))
