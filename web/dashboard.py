@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 from storage.audit import record
 from storage.models import PN_CODES, Alert, Answer, Invitation, Review, Staff, utcnow
 from storage.quotes import known_names
+from storage.reviews import counted_reviews
 from storage.staff import StaffError, add_staff, hash_password
 from surveys.redaction import redact
 from surveys.report import reporting_year
@@ -75,11 +76,12 @@ def dashboard_nav(staff: Staff) -> list[tuple[str, str]]:
 
 
 def scoped_reviews(staff: Staff):
-    """A select of the reviews this staff member may see (an IRO: only the ones they chair)."""
-    query = select(Review)
-    if staff.role == "iro":
-        query = query.where(Review.iro_id == staff.id)
-    return query
+    """A select of the reviews this staff member may see (an IRO: only the ones they chair).
+
+    Never a simulator rehearsal: those are listed on the simulator's own page and must
+    not show as reviews or count in the figures.
+    """
+    return select(Review).where(*counted_reviews(None, staff.id if staff.role == "iro" else None))
 
 
 def review_in_scope(staff: Staff, review_id: int) -> Review:

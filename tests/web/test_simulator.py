@@ -125,3 +125,25 @@ def test_a_form_is_rehearsed_only_as_those_it_is_written_for(app, client, staff_
     with app.extensions["db"].session() as session:
         assert session.scalar(select(func.count(Invitation.id))) == before
     _invitation_id(_start(client, form_id="care_leaver_after", role="care_leaver", review_type="PP", age="18"))
+
+
+def test_a_rehearsal_is_neither_listed_nor_counted_among_reviews(app, client, staff_login):
+    """The dashboard's reviews and return rates leave simulations out; the simulator lists them."""
+    staff_login("manager")
+
+    def overview() -> tuple[str, str]:
+        pages = (client.get("/dashboard/").get_data(as_text=True),
+                 client.get("/dashboard/reviews").get_data(as_text=True))
+        return tuple(re.sub(r'name="csrf_token" value="[^"]*"', "", page) for page in pages)
+
+    before = overview()
+    invitation_id = _invitation_id(_start(client, form_id="child_before"))
+    for reply in ("1", "happy", "9"):
+        _say(client, invitation_id, text=reply)
+    with app.extensions["db"].session() as session:
+        invitation = session.get(Invitation, invitation_id)
+        ref, status = invitation.review.review_ref, invitation.status
+    assert status == "partial"  # answered, so a leak would show in the figures
+    assert overview() == before
+    assert ref not in before[1]
+    assert ref in client.get("/dashboard/simulator/").get_data(as_text=True)
