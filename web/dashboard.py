@@ -102,11 +102,10 @@ def local_today() -> date:
 # ---------------------------------------------------------------- overview
 
 def scoped_alerts(staff: Staff, *, include_closed: bool = False):
-    """A select of the alerts this staff member may see, newest first."""
-    query = select(Alert).join(Review, Alert.review_id == Review.id).options(
-        selectinload(Alert.review), selectinload(Alert.invitation))
-    if staff.role == "iro":
-        query = query.where(Review.iro_id == staff.id)
+    """A select of the alerts this staff member may see, newest first (never a rehearsal's)."""
+    query = (select(Alert).join(Review, Alert.review_id == Review.id)
+             .where(*counted_reviews(None, staff.id if staff.role == "iro" else None))
+             .options(selectinload(Alert.review), selectinload(Alert.invitation)))
     if not include_closed:
         query = query.where(Alert.status != "closed")
     return query.order_by(Alert.raised_at.desc(), Alert.id.desc())

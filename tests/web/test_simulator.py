@@ -133,17 +133,21 @@ def test_a_rehearsal_is_neither_listed_nor_counted_among_reviews(app, client, st
 
     def overview() -> tuple[str, str]:
         pages = (client.get("/dashboard/").get_data(as_text=True),
-                 client.get("/dashboard/reviews").get_data(as_text=True))
+                 client.get("/dashboard/reviews").get_data(as_text=True),
+                 client.get("/dashboard/alerts/?status=all").get_data(as_text=True))
         return tuple(re.sub(r'name="csrf_token" value="[^"]*"', "", page) for page in pages)
 
     before = overview()
     invitation_id = _invitation_id(_start(client, form_id="child_before"))
-    for reply in ("1", "happy", "9"):
+    for reply in ("1", "happy", "9", "someone at home hits me"):
         _say(client, invitation_id, text=reply)
     with app.extensions["db"].session() as session:
         invitation = session.get(Invitation, invitation_id)
         ref, status = invitation.review.review_ref, invitation.status
     assert status == "partial"  # answered, so a leak would show in the figures
+    with app.extensions["db"].session() as session:
+        assert session.scalar(select(func.count()).select_from(Alert)
+                              .where(Alert.invitation_id == invitation_id)) == 1  # and in the alerts
     assert overview() == before
     assert ref not in before[1]
     assert ref in client.get("/dashboard/simulator/").get_data(as_text=True)
