@@ -69,7 +69,10 @@ def known_names(session: Session, review: Review) -> list[str]:
 
 # Parts of an email address that are not anyone's name ("info@", "foster.team@").
 _MAILBOX_WORDS = {"info", "admin", "team", "office", "mail", "contact", "foster", "fostering", "care", "home",
-                  "council", "school", "enquiries", "reception", "the", "and"}
+                  "council", "school", "enquiries", "reception", "the", "and",
+                  # an IRO service's shared mailbox ("iro@", "iro.service@", "reviewing.officers@")
+                  "iro", "iros", "service", "services", "independent", "reviewing", "officer", "officers", "unit",
+                  "childrens", "children", "social", "cla", "lac", "duty"}
 
 
 def refresh_candidates(session: Session, *, limit: int = 5000) -> int:
@@ -80,7 +83,8 @@ def refresh_candidates(session: Session, *, limit: int = 5000) -> int:
         .join(Invitation, Answer.invitation_id == Invitation.id)
         .join(Review, Invitation.review_id == Review.id)
         .outerjoin(Quote, Quote.answer_id == Answer.id)
-        .where(Quote.id.is_(None), Answer.free_text.is_not(None), Answer.skipped.is_(False))
+        .where(Quote.id.is_(None), Answer.free_text.is_not(None), Answer.skipped.is_(False),
+               *counted_reviews(None, None))  # a simulator rehearsal's words are no one's to quote
         .order_by(Answer.id).limit(limit)
     ).all()
     made = 0

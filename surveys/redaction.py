@@ -243,7 +243,7 @@ def _known(text: str, known_names: Iterable[str], spans: _Spans) -> None:
     wanted: set[str] = set()
     for full in known_names:
         full = " ".join(str(full or "").split())
-        if not full:
+        if not full or full.lower() in KEEP:  # "Iro" from iro@council.gov.uk is not a name
             continue
         wanted.add(full)
         for part in re.split(r"[\s-]+", full):

@@ -199,3 +199,25 @@ def test_a_changed_or_cleared_answer_takes_its_quote_back(db):
         save_answers(session, invitation, {}, channel="web", cleared=(k for k in [key]))
         assert session.scalar(select(Quote).where(Quote.invitation_id == invitation.id)) is None
         assert published_quotes(session, *YEAR, min_group=1) == []
+
+
+def test_a_simulator_rehearsals_words_never_become_a_candidate_quote(db):
+    with db.session() as session:
+        real, _ = _answer_text(session, "Q-REAL", "my IRO came to see me at school")
+        rehearsal, _ = _answer_text(session, "SIM-0001", "a member of staff trying the form", contact="+447400123499")
+        rehearsal.simulated = True
+        session.flush()
+        assert refresh_candidates(session) == 1
+        quoted = set(session.scalars(select(Quote.redacted_text)))
+    assert quoted == {"my IRO came to see me at school"}
+
+
+def test_a_shared_mailbox_gives_no_names(db):
+    from storage.quotes import known_names
+
+    with db.session() as session:
+        review = make_review(session, "Q-MAILBOX", iro_email="iro.service@council.example")
+        make_invitation(session, review, "carer", contact="fostering.team@agency.example")
+        other = make_review(session, "Q-PERSON", iro_email="sam.patel@council.example")
+        assert known_names(session, review) == []
+        assert known_names(session, other) == ["Sam", "Patel"]

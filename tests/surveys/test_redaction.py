@@ -150,3 +150,9 @@ def test_surname_after_a_first_name_goes_too():
     assert redact("Fred Whiston very supportive").text == "[name] very supportive"
     assert redact("my friend Chloe Williams-Smith came").text == "my friend [name] came"
     assert redact("Sarah told me to ring Childline").text == "[name] told me to ring Childline"
+
+
+def test_a_known_name_that_is_a_word_of_the_service_is_not_redacted():
+    """An IRO service's shared mailbox (iro@...) gives "Iro", which is no one's name."""
+    assert redact("My IRO came to see me, Jane was kind", ["Iro", "Jane"]).text == \
+        "My IRO came to see me, [name] was kind"
