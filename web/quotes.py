@@ -26,6 +26,7 @@ from storage.quotes import (
     record_you_said_we_did,
     refresh_candidates,
 )
+from surveys.forms import get_form
 from surveys.report import reporting_year
 from web.auth import current_staff, login_required
 from web.dashboard import NAV, scoped_reviews
@@ -54,8 +55,19 @@ def index():
     years = {reporting_year(q.invitation.review.review_date) for q in quotes}
     sizes = {year: group_sizes(session, *year) for year in years}
     rows = [(q, attribution(q.role, q.age),
-             sizes[reporting_year(q.invitation.review.review_date)].get((q.form_id, q.role), 0)) for q in quotes]
+             sizes[reporting_year(q.invitation.review.review_date)].get((q.form_id, q.role), 0), *_asked(q))
+            for q in quotes]
     return render_template("quotes/index.html", rows=rows, status=status, statuses=STATUSES, minimum=minimum)
+
+
+def _asked(quote: Quote) -> tuple[str, str]:
+    """(the form's title, the question's words) a quote answers, in English, for the manager deciding."""
+    try:
+        form = get_form(quote.form_id)
+    except Exception:  # noqa: BLE001 - a form since removed must not hide its quotes
+        return quote.form_id, quote.question_key
+    question = next((q for q in form.questions if q.key == quote.question_key), None)
+    return form.title.get("en", form.id), question.text.get("en", quote.question_key) if question else quote.question_key
 
 
 @bp.route("/quotes/<int:quote_id>", methods=["POST"])

@@ -126,3 +126,20 @@ def test_the_quotes_page_shows_each_quotes_group_in_its_reporting_year(app, clie
     staff_login("manager")
     html = client.get("/dashboard/quotes").get_data(as_text=True)
     assert html.count("Group of 2: held back from reports unless allowed.") == 2
+
+
+def test_a_candidate_names_its_form_and_question_in_words(app, client, staff_login):
+    """The manager deciding reads what the child was asked, not the form's keys."""
+    from html import unescape
+
+    from surveys.forms import get_form
+
+    _review_with_comment(app, "W9", "my IRO helps with my family")
+    staff_login("manager")
+    html = unescape(client.get("/dashboard/quotes").get_data(as_text=True))
+    with app.extensions["db"].session() as session:
+        quote = session.scalar(select(Quote))
+    form = get_form(quote.form_id)
+    asked = next(q for q in form.questions if q.key == quote.question_key)
+    assert asked.text["en"] in html and form.title["en"] in html
+    assert "about family contact" in html and "my IRO helps with my family" in html
