@@ -11,12 +11,11 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from storage.lifecycle import set_status
+from storage.lifecycle import OPEN_STATUSES, set_status
 from storage.models import Invitation, OptOut, utcnow
 from storage.upsert import insert_ignore
 
-# Statuses in which an invitation is still listening for replies.
-OPEN_STATUSES = ("pending", "sent", "opened", "partial")
+__all__ = ["OPEN_STATUSES", "is_opted_out", "opt_in_address", "opt_out_address"]
 
 
 def _column(channel: str):  # noqa: ANN202 - a SQLAlchemy column

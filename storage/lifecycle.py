@@ -13,6 +13,8 @@ PROGRESS = {"pending": 0, "sent": 1, "opened": 2, "partial": 3, "completed": 4}
 # Statuses that end an invitation early. "failed" may still recover when a retry is sent;
 # "opted_out" ends when the person opts back in.
 ENDED = {"declined", "opted_out", "failed", "expired"}
+# Statuses in which an invitation is still open: listening for replies, due its reminders.
+OPEN_STATUSES = ("pending", "sent", "opened", "partial")
 RECOVERABLE = {"failed": {"sent"}, "opted_out": {"pending", "sent"}}
 TIMESTAMPS = {"sent": "sent_at", "opened": "opened_at", "completed": "completed_at",
               "expired": "closed_at", "declined": "closed_at", "opted_out": "closed_at"}

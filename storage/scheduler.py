@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.lifecycle import log_event, set_status
+from storage.lifecycle import OPEN_STATUSES, log_event, set_status
 from storage.models import Invitation, OptOut, Review, utcnow
 from storage.outbox import enqueue_many, outbox_row
 from surveys import engine
@@ -36,7 +36,6 @@ from surveys.forms import all_forms
 from surveys.schedule import ScheduleRules, Step, in_send_window, plan, triage
 
 CHUNK = 500
-OPEN_STATUSES = ("pending", "sent", "opened", "partial")
 CARER_ROLES = ("carer", "parent")
 # Catalogue keys per step kind and phase.
 _SMS_KEYS = {("invite", "consultation"): "invite_sms", ("reminder", "consultation"): "reminder_sms",

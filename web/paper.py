@@ -30,8 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.audit import record
+from storage.lifecycle import OPEN_STATUSES
 from storage.models import Invitation, Review
 from storage.responses import answers_of, form_of, respondent_for, save_answers
+from storage.reviews import counted_reviews
 from surveys import engine
 from surveys.schema import FormDefinition, Question, age_band
 from web.alerts import send_notices_now
@@ -51,6 +53,7 @@ from web.respondent import (
 
 bp = Blueprint("paper", __name__, url_prefix="/dashboard/paper")
 ROLES = ("admin", "manager")
+PAGE_ROWS = 500
 
 
 @dataclass
@@ -116,14 +119,20 @@ def _invitation(session: Session, invitation_id: int) -> Invitation:
 @bp.route("/")
 @login_required(*ROLES)
 def index():
-    """Open invitations on paper: print the letter, key in a returned form."""
+    """Paper invitations: the open ones (soonest review first) to print and key in, or the closed ones."""
     session = get_session()
-    rows = session.scalars(
-        select(Invitation).join(Review).options(selectinload(Invitation.review))
-        .where(Invitation.channel == "paper")
-        .order_by(Review.review_date, Invitation.id).limit(500)
-    ).all()
-    return render_template("paper/index.html", invitations=rows)
+    show = "closed" if request.args.get("show") == "closed" else "open"
+    query = (select(Invitation).join(Review).options(selectinload(Invitation.review))
+             .where(Invitation.channel == "paper", *counted_reviews(None, None)))
+    if show == "open":
+        # The forms still to print or to come back, soonest first: the oldest of a long
+        # history must not push them off the page.
+        query = query.where(Invitation.status.in_(OPEN_STATUSES)).order_by(Review.review_date, Invitation.id)
+    else:
+        query = query.where(Invitation.status.not_in(OPEN_STATUSES)).order_by(Review.review_date.desc(),
+                                                                              Invitation.id.desc())
+    rows = session.scalars(query.limit(PAGE_ROWS)).all()
+    return render_template("paper/index.html", invitations=rows, show=show, limit=PAGE_ROWS)
 
 
 @bp.route("/<int:invitation_id>/letter")

@@ -135,3 +135,27 @@ def test_keying_refuses_bad_values_without_csrf_and_screens_for_harm(app, client
         alerts = session.scalars(select(Alert).where(Alert.invitation_id == invitation_id)).all()
         assert [a.question_key for a in alerts] == ["feel_safe"]
     assert "safeguarding alert" in _html(client.get("/dashboard/paper/"))
+
+
+def test_the_list_puts_open_forms_first_soonest_review_first(app, client, staff_login, monkeypatch):
+    """Open paper forms to print or key in come first, however long the history of closed ones."""
+    from datetime import date
+
+    from web import paper
+
+    db = app.extensions["db"]
+    old = [make_invitation(db, "carer_before", "carer", channel="paper", status="expired",
+                           review_date=date(2025, 5, day))[0] for day in range(1, 5)]
+    later, _ = make_invitation(db, "carer_before", "carer", channel="paper", review_date=date(2026, 12, 20))
+    sooner, _ = make_invitation(db, "parent_before", "parent", channel="paper", review_date=date(2026, 12, 1))
+    done, _ = make_invitation(db, "carer_after", "carer", channel="paper", status="completed",
+                              review_date=date(2026, 11, 2))
+    monkeypatch.setattr(paper, "PAGE_ROWS", 3)  # a short page, as 500 is to a big council
+    staff_login("manager")
+
+    def listed(url: str) -> list[int]:
+        page = _html(client.get(url))
+        return [int(n) for n in re.findall(r"/dashboard/paper/(\d+)/letter", page)]
+
+    assert listed("/dashboard/paper/") == [sooner, later]
+    assert listed("/dashboard/paper/?show=closed") == [done, old[3], old[2]]
