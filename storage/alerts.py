@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,9 +25,10 @@ def raise_alert(session: Session, invitation: Invitation, *, question_key: str |
     """Store an alert and queue its notification to the child's IRO (email and SMS).
 
     The notification names the review, never the child's words: those are only on the
-    dashboard, behind the IRO's login. ``notify`` (default: the ``ALERT_NOTIFY``
-    environment setting) picks email, SMS or both.
+    dashboard, behind the IRO's login. ``notify`` (default: ``ALERT_NOTIFY`` of the
+    settings the session carries, else of the environment) picks email, SMS or both.
     """
+    settings = session.info.get("settings")
     now = now or utcnow()
     review = invitation.review
     alert = Alert(invitation_id=invitation.id, review_id=review.id, question_key=question_key, reason=reason,
@@ -36,12 +38,12 @@ def raise_alert(session: Session, invitation: Invitation, *, question_key: str |
     record(session, None, "alert_raised", "alert", alert.id, review_ref=review.review_ref)
     iro = session.get(Staff, review.iro_id) if review.iro_id else None
     email = iro.email if iro else review.iro_email
-    # Callers deep in the answer path (save_answers) have no settings object; the link in
-    # the email must still be absolute, so fall back to the environment's public URL.
-    base = (public_base_url or os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    # Callers deep in the answer path (save_answers) pass no settings: the session carries
+    # the app's (storage.db.Database); a bare session falls back to the environment.
+    base = (public_base_url or _setting(settings, "PUBLIC_BASE_URL") or "").rstrip("/")
     body = ALERT_TEXT.format(review_ref=review.review_ref, role=invitation.role,
                              url=f"{base}/dashboard/alerts/{alert.id}")
-    ways = notify_channels(notify if notify is not None else os.environ.get("ALERT_NOTIFY"))
+    ways = notify_channels(notify if notify is not None else _setting(settings, "ALERT_NOTIFY"))
     phone = iro.phone if iro is not None else None
     if email and ("email" in ways or not phone):  # never silent: no mobile means email anyway
         enqueue(session, channel="email", to=email, body=body, dedupe_key=f"alert:{alert.id}:email",
@@ -50,6 +52,11 @@ def raise_alert(session: Session, invitation: Invitation, *, question_key: str |
         enqueue(session, channel="sms", to=phone, body=body, dedupe_key=f"alert:{alert.id}:sms",
                 purpose="alert")
     return alert
+
+
+def _setting(settings: Any, name: str) -> str | None:
+    """``name`` from the settings, or from the environment when there are none."""
+    return getattr(settings, name, None) if settings is not None else os.environ.get(name)
 
 
 def notify_channels(setting: str | None) -> set[str]:

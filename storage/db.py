@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -155,12 +156,18 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 class Database:
-    """One engine and its session factory."""
+    """One engine and its session factory.
 
-    def __init__(self, url: str, **engine_kwargs) -> None:
+    ``settings`` (the app's ``config.Config``) rides on every session as
+    ``session.info["settings"]``, for code deep in a transaction that needs one (an
+    alert's link and how the IRO hears of it) without a settings argument on every call.
+    """
+
+    def __init__(self, url: str, *, settings: Any = None, **engine_kwargs) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        self.Session = sessionmaker(self.engine, expire_on_commit=False,
+                                    info={"settings": settings} if settings is not None else None)
 
     @property
     def is_sqlite(self) -> bool:

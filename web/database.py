@@ -11,7 +11,7 @@ from storage.db import Database
 def init_app(app: Flask) -> None:
     """Create the app's Database and close the request's session at teardown."""
     url = app.config["SQLALCHEMY_URL"]
-    app.extensions["db"] = Database(url)
+    app.extensions["db"] = Database(url, settings=app.config.get("HYS"))
     app.teardown_appcontext(_close_session)
 
 

@@ -221,3 +221,31 @@ def test_unacknowledged_alert_escalates_on_a_frozen_clock_and_reaches_the_manage
     assert "R-A1" in mails[0].message["Subject"] and f"/dashboard/alerts/{world.alerts['R-A1']}" in \
         mails[0].part("text/plain")
     assert "secret words" not in mails[0].part("text/plain")
+
+
+def test_an_alert_raised_deep_in_a_request_follows_the_apps_settings(app, monkeypatch) -> None:  # noqa: ANN001
+    """The link and the ways of telling the IRO come from the app's settings, not the environment."""
+    import dataclasses
+
+    from storage.alerts import raise_alert
+    from storage.db import Database
+    from storage.models import Invitation
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://wrong.example.test")
+    monkeypatch.setenv("ALERT_NOTIFY", "sms")
+    settings = dataclasses.replace(app.config["HYS"], PUBLIC_BASE_URL="https://hys.council.example",
+                                   ALERT_NOTIFY="email")
+    db = Database(app.extensions["db"].url, settings=settings)
+    try:
+        with db.session() as session:
+            world = build_world(session)
+            session.get(Staff, world.iro_a).phone = "+447400123456"
+            invitation = session.get(Invitation, world.invitations["R-A1:child"])
+            alert = raise_alert(session, invitation, question_key=None, reason="harm words", categories="harm",
+                                excerpt="words", now=at(23, 12))
+            sent = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"alert:{alert.id}:%"))
+                                   ).all()
+            assert [m.channel for m in sent] == ["email"]
+            assert f"https://hys.council.example/dashboard/alerts/{alert.id}" in sent[0].body
+    finally:
+        db.dispose()
