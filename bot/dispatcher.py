@@ -366,13 +366,14 @@ def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[P
            invitation: Invitation | None) -> None:
     """Put the replies in the outbox (one statement), leased to this process when it sends them itself."""
     channel = _reply_channel(message)
+    first = len(result.parts)  # the parts are numbered across the message's replies
     result.parts.extend(parts)
     if not parts:
         return
     # An opted-out address is left to the claim, which cancels what it must not send.
     lease = result.lease if result.lease and not _opted_out(session, result, message) else None
     rows = []
-    for index, part in enumerate(parts):
+    for index, part in enumerate(parts, start=first):
         payload: dict[str, Any] | None = None
         if part.choices or part.question_key:
             payload = {"choices": [{"value": v, "label": label, **({"emoji": e} if e else {})}
@@ -380,17 +381,17 @@ def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[P
                        "question_key": part.question_key, "type": part.question_type}
         rows.append(outbox_row(
             channel=channel, to=message.sender, body=part.text,
-            dedupe_key=f"reply:{message.channel}:{result.inbound_id}:{len(result.parts) - len(parts) + index}",
+            dedupe_key=f"reply:{message.channel}:{result.inbound_id}:{index}",
             purpose="reply", invitation_id=invitation.id if invitation else None, payload=payload, lease=lease,
             # The simulator shows replies on its page: kept as a transcript, never sent.
             status="simulated" if channel == "sim" else "queued"))
     queued = enqueue_many(session, rows)
-    for part, row in zip(parts, rows, strict=True):
+    for row in rows:
         outbox_id = queued.get(row["dedupe_key"])
         if outbox_id is None or channel == "sim":
             continue
         if lease is not None:
-            result.leased.append(leased_item(outbox_id, channel, message.sender, part.text, row["payload"]))
+            result.leased.append(leased_item(outbox_id, channel, message.sender, row["body"], row["payload"]))
         else:
             result.outbox_ids.append(outbox_id)
 

@@ -49,14 +49,12 @@ def insert_ignore(session: Session, model: type, values: Mapping[str, Any], conf
 
 
 def insert_ignore_many(session: Session, model: type, rows: list[dict[str, Any]], conflict: Iterable[str],
-                       returning: str | tuple[str, ...]) -> list[Any]:
-    """``insert_ignore`` for many rows in one statement; the ``returning`` column of the rows inserted
-    (a tuple of values each when ``returning`` names several)."""
+                       returning: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """``insert_ignore`` for many rows in one statement; the ``returning`` columns of the rows inserted."""
     if not rows:
         return []
     stmt = _statement(session.get_bind().dialect.name, model, tuple(conflict), None, returning)
-    result = session.connection().execute(stmt, rows)
-    return list(result.scalars()) if isinstance(returning, str) else [tuple(row) for row in result]
+    return [tuple(row) for row in session.connection().execute(stmt, rows)]
 
 
 def upsert(session: Session, model: type, values: Mapping[str, Any], conflict: Iterable[str],

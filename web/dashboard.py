@@ -81,7 +81,12 @@ def scoped_reviews(staff: Staff):
     Never a simulator rehearsal: those are listed on the simulator's own page and must
     not show as reviews or count in the figures.
     """
-    return select(Review).where(*counted_reviews(None, staff.id if staff.role == "iro" else None))
+    return select(Review).where(*_in_scope(staff))
+
+
+def _in_scope(staff: Staff) -> list[Any]:
+    """The conditions on Review for what this staff member may see (an IRO: their own; no rehearsal)."""
+    return counted_reviews(None, staff.id if staff.role == "iro" else None)
 
 
 def review_in_scope(staff: Staff, review_id: int) -> Review:
@@ -104,7 +109,7 @@ def local_today() -> date:
 def scoped_alerts(staff: Staff, *, include_closed: bool = False):
     """A select of the alerts this staff member may see, newest first (never a rehearsal's)."""
     query = (select(Alert).join(Review, Alert.review_id == Review.id)
-             .where(*counted_reviews(None, staff.id if staff.role == "iro" else None))
+             .where(*_in_scope(staff))
              .options(selectinload(Alert.review), selectinload(Alert.invitation)))
     if not include_closed:
         query = query.where(Alert.status != "closed")
