@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from surveys import catalogue
@@ -52,6 +52,15 @@ class Respondent:
     language: str = "en"
 
 
+def _copy_answers(answers: dict[str, Any]) -> dict[str, Any]:
+    """A copy of answers deep enough for them (values are strings, numbers or lists of strings).
+
+    Not ``copy.deepcopy``: on every message it cost more than the rest of the engine's turn.
+    """
+    return {key: (copy.deepcopy(value) if isinstance(value, (list, dict)) else value)
+            for key, value in answers.items()}
+
+
 @dataclass
 class ConversationState:
     """Where a conversation is; stored as JSON on the invitation between messages."""
@@ -69,7 +78,7 @@ class ConversationState:
         """A JSON-serialisable copy."""
         return {
             "form_id": self.form_id, "form_version": self.form_version, "status": self.status,
-            "current": self.current, "answers": copy.deepcopy(self.answers),
+            "current": self.current, "answers": _copy_answers(self.answers),
             "skipped": list(self.skipped), "history": list(self.history), "attempts": self.attempts,
         }
 
@@ -91,10 +100,15 @@ class ConversationState:
             form_id=str(d.get("form_id") or ""), form_version=number(d.get("form_version"), 1),
             status=status if status in ("new", "asking", "complete", "stopped") else "new",
             current=current if isinstance(current, str) else None,
-            answers=copy.deepcopy({str(k): v for k, v in answers.items()}) if isinstance(answers, dict) else {},
+            answers=_copy_answers({str(k): v for k, v in answers.items()}) if isinstance(answers, dict) else {},
             skipped=keys(d.get("skipped")), history=keys(d.get("history")),
             attempts=number(d.get("attempts"), 0),
         )
+
+    def copy(self) -> ConversationState:
+        """An independent copy (what a turn changes leaves the caller's state alone)."""
+        return replace(self, answers=_copy_answers(self.answers), skipped=list(self.skipped),
+                       history=list(self.history))
 
     @classmethod
     def new(cls, form: FormDefinition) -> ConversationState:
@@ -363,7 +377,7 @@ def _advance(form: FormDefinition, respondent: Respondent, turn: Turn) -> Turn:
 def start(form: FormDefinition, respondent: Respondent, state: ConversationState | None = None) -> Turn:
     """Begin (intro, privacy notice, first question) or resume ("welcome back") a conversation."""
     language = conversation_language(form, respondent)
-    state = copy.deepcopy(state) if state is not None else ConversationState.new(form)
+    state = state.copy() if state is not None else ConversationState.new(form)
     state.form_id, state.form_version = form.id, form.version
     turn = Turn(state=state, language=language)
     if state.status == "complete":
@@ -393,10 +407,10 @@ def reply(form: FormDefinition, respondent: Respondent, state: ConversationState
     language = conversation_language(form, respondent)
     if state is None or state.status in ("new", "stopped") or state.current is None:
         if state is not None and state.status == "complete":
-            return Turn(state=copy.deepcopy(state), messages=[catalogue.text("already_complete", language)],
+            return Turn(state=state.copy(), messages=[catalogue.text("already_complete", language)],
                         language=language)
         return start(form, respondent, state)
-    state = copy.deepcopy(state)
+    state = state.copy()
     turn = Turn(state=state, language=language)
     hidden = _hidden_keys(form, respondent, state)
     _drop(state, hidden)

@@ -425,6 +425,9 @@ class Screening:
 
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
 _NON_WORD = re.compile(r"[^a-z0-9.!?;:,]+")
+_SPLIT_SELF = re.compile(r"\b(my|your|him|her|them|our) ?[\s.!?;:,]* ?(self|selves)\b")
+_MY_SELF = re.compile(r"\bmy self\b")
+_NO_ONE = re.compile(r"\bno one\b")
 _PUNCT_RUN = re.compile(r"\s*([.!?;:,])[\s.!?;:,]*")
 _LONG_REPEAT = re.compile(r"([a-z])\1{2,}")
 _DOUBLE = re.compile(r"([a-z])\1")
@@ -441,6 +444,12 @@ def _rule_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _compiled() -> tuple[tuple[str, str, re.Pattern[str], bool], ...]:
     return tuple((c, r, re.compile(p), n) for c, r, p, n in RULES)
+
+
+@lru_cache(maxsize=1)
+def _low_mood_words() -> re.Pattern[str]:
+    """Any of ``LOW_MOOD_WORDS`` as a whole word (one pattern: a search per word cost more than the rules)."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in LOW_MOOD_WORDS) + r")\b")
 
 
 @lru_cache(maxsize=1)
@@ -493,13 +502,13 @@ def normalise(text: str) -> str:
     out = (text or "").lower()
     out = _APOSTROPHES.sub("", out).replace("\n", ".")
     out = _NON_WORD.sub(" ", out)
-    out = re.sub(r"\b(my|your|him|her|them|our) ?[\s.!?;:,]* ?(self|selves)\b", r"\1\2", out)
+    out = _SPLIT_SELF.sub(r"\1\2", out)
     out = _PUNCT_RUN.sub(r" \1 ", out)
     out = _LONG_REPEAT.sub(r"\1\1", out)
     out = " ".join(out.split())
     out = _join_spaced_letters(out)
-    out = re.sub(r"\bmy self\b", "myself", out)
-    out = re.sub(r"\bno one\b", "noone", out)
+    out = _MY_SELF.sub("myself", out)
+    out = _NO_ONE.sub("noone", out)
     out = " ".join(_word(t) for t in out.split())
     out = out.replace("noone", "no one")
     for pattern, replacement in _idioms():
@@ -579,7 +588,7 @@ def screen(text: str) -> Screening:
             break
     if not found:
         flat = words.replace("can not", "cant")
-        if any(re.search(rf"\b{re.escape(w)}\b", flat) for w in LOW_MOOD_WORDS):
+        if _low_mood_words().search(flat):
             from surveys.sentiment import sentiment
 
             if sentiment(words).polarity <= LOW_MOOD_POLARITY:
