@@ -25,7 +25,15 @@ from storage.alerts import notice_ids, raise_alert
 from storage.lifecycle import set_status
 from storage.models import InboundMessage, Invitation, OptOut, utcnow
 from storage.outbox import enqueue_many, outbox_row
-from storage.responses import form_of, respondent_for, save_answers, save_state
+from storage.responses import (
+    StoredAnswer,
+    form_of,
+    respondent_for,
+    save_answers,
+    save_state,
+    stored_answers,
+    stored_answers_column,
+)
 from storage.upsert import insert_ignore
 from surveys import engine
 from surveys.safeguarding import screen
@@ -88,27 +96,38 @@ def _command(message: Inbound) -> str:
     return text[1:].split("@", 1)[0]
 
 
-def _open_invitation_by(column: Any) -> Any:
+def _open_invitation_by(column: Any, dialect: str) -> Any:
     """The newest open invitation whose ``column`` is the sender (its review loaded with it),
-    and whether the sender has opted out of ``:channel``.
+    whether the sender has opted out of ``:channel``, and the invitation's stored answers.
 
-    Built once: a statement built per message costs more than running it (SQLAlchemy
-    derives its cache key each time), and this one runs on every inbound message. The
-    opt-out rides along because the replies need it and a round trip costs more than a
-    subquery. The invitation row is locked (PostgreSQL; SQLite's writers queue already)
-    so that two texts from one child sent moments apart are answered one after the
-    other, the second from the state the first left, not both from the same state.
+    Built once per dialect: a statement built per message costs more than running it
+    (SQLAlchemy derives its cache key each time), and this one runs on every inbound
+    message. The opt-out and the answers ride along because the reply needs them and a
+    round trip costs more than a subquery. The invitation row is locked (PostgreSQL;
+    SQLite's writers queue already) so that two texts from one child sent moments apart
+    are answered one after the other, the second from the state the first left, not both
+    from the same state; it also keeps the answers read here current until the commit.
     """
     opted_out = exists().where(OptOut.channel == bindparam("channel"), OptOut.address == bindparam("sender"))
-    return (select(Invitation, opted_out.label("opted_out")).options(joinedload(Invitation.review))
+    return (select(Invitation, opted_out.label("opted_out"), stored_answers_column(dialect).label("answers"))
+            .options(joinedload(Invitation.review))
             .where(column == bindparam("sender"), Invitation.status.in_(OPEN_STATUSES),
                    Invitation.channel.in_(("sms", "web", "telegram")))
             .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc())
             .limit(1).with_for_update(of=Invitation.__table__))
 
 
-_OPEN_BY_PHONE = _open_invitation_by(Invitation.contact)
-_OPEN_BY_CHAT = _open_invitation_by(Invitation.telegram_chat_id)
+_OPEN_BY: dict[tuple[str, str], Any] = {}
+
+
+def _open_by(session: Session, by: str) -> Any:
+    """``_open_invitation_by`` the phone number ("contact") or the Telegram chat, for the session's database."""
+    dialect = session.get_bind().dialect.name
+    statement = _OPEN_BY.get((by, dialect))
+    if statement is None:
+        column = Invitation.contact if by == "contact" else Invitation.telegram_chat_id
+        statement = _OPEN_BY[by, dialect] = _open_invitation_by(column, dialect)
+    return statement
 
 
 def find_invitation(session: Session, message: Inbound) -> Invitation | None:
@@ -116,22 +135,24 @@ def find_invitation(session: Session, message: Inbound) -> Invitation | None:
     return _find_invitation(session, message)[0]
 
 
-def _find_invitation(session: Session, message: Inbound) -> tuple[Invitation | None, bool | None]:
-    """``find_invitation``, and whether the sender opted out of their channel when that was read too."""
+def _find_invitation(session: Session, message: Inbound
+                     ) -> tuple[Invitation | None, bool | None, list[StoredAnswer] | None]:
+    """``find_invitation``; whether the sender opted out of their channel and the invitation's
+    stored answers, when those were read with it (else None)."""
     if message.channel == "telegram" or message.channel == "sim":
         if message.start_token:
             invitation = session.scalar(select(Invitation).where(Invitation.token == message.start_token))
             if invitation is None:
-                return None, None
+                return None, None, None
             if invitation.telegram_chat_id not in (None, message.sender):
-                return None, None  # one chat per invitation: a forwarded link can't take it over
+                return None, None, None  # one chat per invitation: a forwarded link can't take it over
             invitation.telegram_chat_id = message.sender
-            return invitation, None
-        statement = _OPEN_BY_CHAT
+            return invitation, None, None
+        statement = _open_by(session, "chat")
     else:
-        statement = _OPEN_BY_PHONE
+        statement = _open_by(session, "contact")
     row = session.execute(statement, {"sender": message.sender, "channel": _reply_channel(message)}).first()
-    return (row[0], bool(row[1])) if row is not None else (None, None)
+    return (row[0], bool(row[1]), stored_answers(row[2])) if row is not None else (None, None, None)
 
 
 def _reply_channel(message: Inbound) -> str:
@@ -194,8 +215,8 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     # Looked up (read only) before the message is stored, so that the stored row names its
     # invitation from the start and the usual answer needs no second write to it. A deep
     # link or an edit finds its invitation its own way below.
-    early, opted_out = (None, None) if message.start_token or message.meta.get("edited") else \
-        _find_invitation(session, message)
+    early, opted_out, stored_answers_early = (None, None, None) if message.start_token or message.meta.get("edited") \
+        else _find_invitation(session, message)
     stored = (early.id, "processed") if early is not None else (None, "received")
     inbound_id = insert_ignore(session, InboundMessage, {
         "channel": message.channel, "provider_id": message.provider_id[:64], "sender": message.sender,
@@ -299,6 +320,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         skipped=newly_skipped, cleared=turn.cleared, finished=turn.complete,
         raw_text=None if free_text_recorded else (typed or opening or None),
         raw_question=old_state.current if old_state else None, now=now,
+        stored=stored_answers_early if invitation is early else None,
     )
     save_state(session, invitation, turn.state.to_dict(), now)
     if turn.command != "stop":

@@ -224,7 +224,8 @@ def escalate_due(session: Session, config: Any, now: datetime | None = None) -> 
         for staff in recipients:
             enqueue(session, channel="email", to=staff.email, body=body,
                     dedupe_key=f"alert:{alert.id}:escalate:{staff.id}", purpose="alert_escalation",
-                    payload={"subject": f"Escalated safeguarding alert: review {alert.review.review_ref}"})
+                    payload={"subject": f"Escalated safeguarding alert: review {alert.review.review_ref}"},
+                    now=now)
         record(session, None, "alert_escalated", "alert", alert.id, recipients=len(recipients))
     session.flush()
     return escalated

@@ -47,10 +47,10 @@ def raise_alert(session: Session, invitation: Invitation, *, question_key: str |
     phone = iro.phone if iro is not None else None
     if email and ("email" in ways or not phone):  # never silent: no mobile means email anyway
         enqueue(session, channel="email", to=email, body=body, dedupe_key=f"alert:{alert.id}:email",
-                purpose="alert", payload={"subject": f"Safeguarding alert: review {review.review_ref}"})
+                purpose="alert", payload={"subject": f"Safeguarding alert: review {review.review_ref}"}, now=now)
     if phone and "sms" in ways:
         enqueue(session, channel="sms", to=phone, body=body, dedupe_key=f"alert:{alert.id}:sms",
-                purpose="alert")
+                purpose="alert", now=now)
     return alert
 
 

@@ -237,7 +237,7 @@ def record_you_said_we_did(session: Session, review: Review, staff: Staff, messa
             if channel == "email":
                 payload = {"subject": catalogue_text("you_said_we_did_subject", invitation.language or "en")}
             enqueue(session, channel=channel, to=to, body=body, dedupe_key=f"yswd:{row.id}",
-                    purpose="you_said_we_did", invitation_id=invitation.id, payload=payload)
+                    purpose="you_said_we_did", invitation_id=invitation.id, payload=payload, now=now)
             row.sent_at = now
     return row
 

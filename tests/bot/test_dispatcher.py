@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.base import InboundMessage as Inbound
@@ -185,3 +187,62 @@ def test_two_texts_sent_moments_apart_are_answered_in_turn(db):
         answers = dict(session.execute(select(Answer.question_key, Answer.value)
                                        .where(Answer.invitation_id == invitation_id)).all())
     assert answers == {"know_iro": "yes", "spoke_before": "no"}
+
+
+# Texts a child might send mid-conversation: answers of each kind, commands, nonsense.
+_TEXTS = ["hi", "1", "2", "7", "1,7", "3", "8", "yes", "no", "happy", "back", "skip", "help", "???",
+          "I like football", "more time with my brother"]
+
+
+_FEEL_SAFE = [q.key for q in get_form("child_before").questions].index("feel_safe")  # required, near the end
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.one_of(st.sampled_from(_TEXTS), st.tuples(st.just("web"), st.integers(0, 30))),
+                      min_size=1, max_size=14),
+       start_at=st.sampled_from([None, "meeting_wishes", "wishes"]))
+@example(steps=["1", ("web", _FEEL_SAFE), "1", "2"], start_at=None)  # received: an answer over SMS keeps it so
+@example(steps=["I like football", "back", "my friend Sam", "back", "skip"], start_at="wishes")  # quoted words change
+@example(steps=["7", "I like football", "back", "back", "1", ("web", 1)], start_at=None)
+def test_received_status_and_quotes_after_each_text_match_the_stored_answers(db, steps, start_at):
+    """The conversation works out the answers after a save from those it read with the
+    invitation; whatever the texts (and answers saved on another channel in between, which
+    the conversation's state does not know of), received and the status are what reading
+    the answers back gives, and no quote outlives the words it was made of."""
+    from storage.models import Quote, Review
+    from storage.quotes import known_names, refresh_candidates
+    from storage.responses import answers_of, form_of, respondent_for, save_answers
+    from surveys.redaction import redact
+
+    form = get_form("child_before")
+    phone = f"+4474009{next(_counter):05d}"
+    with db.session() as session:
+        invitation = make_invitation(session, form_id="child_before", contact=phone)
+        if start_at:  # part way through (where the quotable questions are)
+            invitation.state = engine.ConversationState(
+                form_id=form.id, form_version=form.version, status="asking", current=start_at).to_dict()
+        invitation_id = invitation.id
+    for step in ["hi", *steps]:
+        with db.session() as session:
+            if isinstance(step, tuple):  # a web answer to some question, behind the conversation's back
+                invitation = session.get(Invitation, invitation_id)
+                question = form.questions[step[1] % len(form.questions)]
+                value = {"text": "typed on the web", "scale": 5, "multi": ["other"], "feelings": ["happy"],
+                         "yes_no": "no"}.get(question.type) or (question.options[0].key if question.options
+                                                                  else "yes")
+                if invitation.status not in ("completed", "declined"):
+                    save_answers(session, invitation, {question.key: value}, channel="web")
+            else:
+                dispatch(session, _in("sms", phone, step))
+        with db.session() as session:
+            invitation = session.get(Invitation, invitation_id)
+            current = answers_of(session, invitation)
+            assert invitation.received == engine.is_received(form_of(invitation), respondent_for(invitation),
+                                                             current), step
+            if current and invitation.status not in ("completed", "declined"):
+                assert invitation.status == "partial", step
+            refresh_candidates(session)
+            names = known_names(session, session.get(Review, invitation.review_id))
+            for quote in session.scalars(select(Quote).where(Quote.invitation_id == invitation_id)):
+                words = session.scalar(select(Answer.free_text).where(Answer.id == quote.answer_id))
+                assert quote.redacted_text == redact(words, names).text, step
