@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from bot.base import InboundMessage as Inbound
@@ -111,10 +111,15 @@ def _open_invitation_by(column: Any, dialect: str) -> Any:
     opted_out = exists().where(OptOut.channel == bindparam("channel"), OptOut.address == bindparam("sender"))
     return (select(Invitation, opted_out.label("opted_out"), stored_answers_column(dialect).label("answers"))
             .options(joinedload(Invitation.review))
-            .where(column == bindparam("sender"), Invitation.status.in_(OPEN_STATUSES),
-                   Invitation.channel.in_(("sms", "web", "telegram")))
+            .where(column == bindparam("sender"), _one_of(Invitation.status, OPEN_STATUSES),
+                   _one_of(Invitation.channel, ("sms", "web", "telegram")))
             .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc())
             .limit(1).with_for_update(of=Invitation.__table__))
+
+
+def _one_of(column: Any, values: tuple[str, ...]) -> Any:
+    """``column IN values`` as plain comparisons: an IN list is expanded again on every execution."""
+    return or_(*(column == value for value in values))
 
 
 _OPEN_BY: dict[tuple[str, str], Any] = {}

@@ -229,13 +229,48 @@ def _shown(question: Question, respondent: Respondent, answers: dict[str, Answer
     return True
 
 
+# (id(form), age band, review type, the answers the form's conditions read) -> (form, questions).
+_VISIBLE: dict[tuple[Any, ...], tuple[FormDefinition, tuple[Question, ...]]] = {}
+_RULE_KEYS: dict[int, tuple[FormDefinition, tuple[str, ...]]] = {}
+
+
+def _rule_keys(form: FormDefinition) -> tuple[str, ...]:
+    """The keys of the answers this form's show-if conditions read."""
+    known = _RULE_KEYS.get(id(form))
+    if known is None or known[0] is not form:
+        keys = tuple(dict.fromkeys(q.show_if.answer.key for q in form.questions
+                                   if q.show_if is not None and q.show_if.answer is not None))
+        if len(_RULE_KEYS) > 256:
+            _RULE_KEYS.clear()
+        known = _RULE_KEYS[id(form)] = (form, keys)
+    return known[1]
+
+
 def visible_questions(form: FormDefinition, respondent: Respondent,
                       answers: dict[str, AnswerValue]) -> list[Question]:
     """The questions this respondent is asked, given the answers so far, in form order.
 
     A condition only sees answers to questions that are themselves shown, so hiding a
-    question also hides the questions that depend on it.
+    question also hides the questions that depend on it. Remembered per form, age band,
+    review type and the answers the conditions read: a turn asks several times over.
     """
+    try:
+        key = (id(form), age_band(respondent.age), respondent.review_type,
+               *((k, k in answers, tuple(v) if isinstance(v := answers.get(k), list) else v)
+                 for k in _rule_keys(form)))
+        hash(key)
+    except TypeError:  # a damaged stored state's answer: work it out
+        return _visible_questions(form, respondent, answers)
+    known = _VISIBLE.get(key)
+    if known is None or known[0] is not form:
+        if len(_VISIBLE) > 4096:
+            _VISIBLE.clear()
+        known = _VISIBLE[key] = (form, tuple(_visible_questions(form, respondent, answers)))
+    return list(known[1])
+
+
+def _visible_questions(form: FormDefinition, respondent: Respondent,
+                       answers: dict[str, AnswerValue]) -> list[Question]:
     shown: list[Question] = []
     seen: dict[str, AnswerValue] = {}
     for question in form.questions:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 import click
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
@@ -75,10 +75,11 @@ def _readable_body() -> Any:
         return _error(413, "the request body is too large")
     try:
         text = data.decode("utf-8")
-        if request.mimetype == "application/x-www-form-urlencoded":
+        if request.mimetype == "application/x-www-form-urlencoded" and "%" in text:
             # Percent-escapes must decode to UTF-8 too (Werkzeug would quietly replace them).
-            text = " ".join(f"{k} {v}" for k, v in parse_qsl(text, keep_blank_values=True,
-                                                             encoding="utf-8", errors="strict"))
+            # The whole body at once: "&" and "=" are ASCII, so it is UTF-8 exactly when every
+            # name and value is, and it costs a fraction of splitting the form first.
+            text = unquote_to_bytes(text).decode("utf-8")
     except UnicodeDecodeError:
         return _error(400, "the request body is not UTF-8")
     if "\x00" in text or (request.is_json and "\\u0000" in text):
