@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from surveys import catalogue, engine
 from surveys.engine import ConversationState, Respondent
+from surveys.forms import all_forms
 from surveys.schema import FEELINGS, FormDefinition, FormError, validate_form
 
 CHILD_10 = Respondent(role="child", review_type="CLA", age=10)
@@ -477,3 +478,25 @@ def test_every_button_value_of_every_prompt_parses_back_to_itself() -> None:
                     elif question.type in ("multi", "feelings"):
                         expected = [choice.value]
                     assert parsed.value == expected, (form.id, question.key, choice.value, parsed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), form_id=st.sampled_from(sorted(all_forms())), age=st.sampled_from([None, 5, 10, 15]),
+       review_type=st.sampled_from(["CLA", "PATHWAY", "CP"]))
+def test_remembered_visible_questions_are_what_working_them_out_gives(data, form_id, age, review_type):
+    """visible_questions remembers its answer; the same dict changed between calls must not fool it."""
+    from surveys.engine import _visible_questions
+
+    form = all_forms()[form_id]
+    respondent = engine.Respondent("child", review_type, age)
+    answers: dict = {}
+    for _ in range(data.draw(st.integers(1, 6))):
+        question = data.draw(st.sampled_from(form.questions))
+        choices = [o.key for o in question.options or []] or ["yes", "no", "not_sure", "happy", "5"]
+        if data.draw(st.booleans()):
+            answers[question.key] = data.draw(st.sampled_from(choices))
+        elif data.draw(st.booleans()):
+            answers[question.key] = data.draw(st.lists(st.sampled_from(choices), max_size=3))
+        else:
+            answers.pop(question.key, None)
+        assert engine.visible_questions(form, respondent, answers) == _visible_questions(form, respondent, answers)
