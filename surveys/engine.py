@@ -538,12 +538,14 @@ GSM7_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = set("^{}\\[~]|€\f")
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
 
 
 def sms_segments(message: str) -> int:
     """How many SMS segments a text takes (GSM-7: 160 / 153 per part; else UCS-2: 70 / 67)."""
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in message):
-        units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in message)
+    used = set(message)  # by the set of characters: a loop per character cost more than the turn
+    if used <= GSM7_ALL:
+        units = len(message) + sum(message.count(ch) for ch in used & GSM7_EXTENSION)
         single, multi = 160, 153
     else:
         units = len(message.encode("utf-16-le")) // 2

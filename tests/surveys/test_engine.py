@@ -500,3 +500,16 @@ def test_remembered_visible_questions_are_what_working_them_out_gives(data, form
         else:
             answers.pop(question.key, None)
         assert engine.visible_questions(form, respondent, answers) == _visible_questions(form, respondent, answers)
+
+
+@given(st.text(alphabet=st.sampled_from(sorted(engine.GSM7_ALL)) | st.characters(), max_size=500))
+def test_sms_segments_counts_gsm7_units_and_falls_back_to_ucs2(message):
+    """Extension characters (€, [, ...) take two GSM-7 units; any other character makes it UCS-2."""
+    if all(ch in engine.GSM7_BASIC or ch in engine.GSM7_EXTENSION for ch in message):
+        units = sum(2 if ch in engine.GSM7_EXTENSION else 1 for ch in message)
+        single, multi = 160, 153
+    else:
+        units = len(message.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+    expected = 1 if units <= single else -(-units // multi)
+    assert engine.sms_segments(message) == expected
