@@ -175,15 +175,6 @@ class BadInbound(ValueError):  # noqa: N818 - the name reads as what it is: a ba
         self.reason = reason
 
 
-def setting(settings: Any, name: str, default: Any = None) -> Any:
-    """Read a setting from a ``config.Config``, Flask's ``app.config`` or any mapping."""
-    if isinstance(settings, Mapping):
-        value = settings.get(name, default)
-    else:
-        value = getattr(settings, name, default)
-    return default if value in (None, "") else value
-
-
 def choices_of(prompt: Any) -> tuple[Choice, ...]:
     """The prompt's choices as :class:`Choice` objects (empty for free-text questions)."""
     return tuple(Choice.of(c) for c in (getattr(prompt, "choices", None) or ()))

@@ -9,10 +9,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from bot.base import Channel, setting
+from bot.base import Channel
 from bot.email import EmailChannel
 from bot.telegram import TelegramChannel
 from bot.twilio_sms import TwilioSMS
+from config import setting
 
 # Outbox channel name -> adapter class. A new channel: one module, one line here.
 CHANNELS: dict[str, type[Channel]] = {

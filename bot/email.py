@@ -21,8 +21,8 @@ from bot.base import (
     SendResult,
     TransientSendError,
     choices_of,
-    setting,
 )
+from config import setting
 
 DEFAULT_SUBJECT = "Have Your Say"
 

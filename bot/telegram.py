@@ -41,8 +41,8 @@ from bot.base import (
     SendResult,
     TransientSendError,
     choices_of,
-    setting,
 )
+from config import setting
 
 log = logging.getLogger(__name__)
 # PTB's new behaviour (time periods as timedelta): both shapes are handled here, and the

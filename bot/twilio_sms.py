@@ -31,8 +31,8 @@ from bot.base import (
     SendResult,
     TransientSendError,
     choices_of,
-    setting,
 )
+from config import setting
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+
+def setting(settings: Any, name: str, default: Any = None) -> Any:
+    """Read a setting from a ``Config``, Flask's ``app.config`` or any mapping ("" counts as unset)."""
+    if isinstance(settings, Mapping):
+        value = settings.get(name, default)
+    else:
+        value = getattr(settings, name, default)
+    return default if value in (None, "") else value
 
 
 class ConfigError(RuntimeError):

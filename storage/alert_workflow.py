@@ -14,13 +14,13 @@ if Monday is a bank holiday). The IRO is still notified at once, whatever the ho
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
+from config import setting
 from storage.audit import record
 from storage.models import Alert, Staff, utcnow
 from storage.outbox import enqueue
@@ -112,15 +112,9 @@ def close(alert: Alert, staff: Staff, *, now: datetime | None = None) -> None:
 
 # ---------------------------------------------------------------- escalation
 
-def _setting(config: Any, name: str, default: Any = None) -> Any:
-    if isinstance(config, Mapping):
-        return config.get(name, default)
-    return getattr(config, name, default)
-
-
 def working_hours(config: Any) -> tuple[time, time]:
     """The working hours from ``ALERT_WORKING_HOURS`` ("09:00-17:00"), or the default."""
-    raw = _setting(config, "ALERT_WORKING_HOURS")
+    raw = setting(config, "ALERT_WORKING_HOURS")
     if not raw:
         return DEFAULT_WORKING_HOURS
     try:
@@ -136,7 +130,7 @@ def schedule_rules(config: Any) -> ScheduleRules:
     """The working-day rules (time zone, bank holiday region) from the settings."""
     from surveys.schedule import ScheduleRules
 
-    settings = {k: _setting(config, k) for k in ("TIMEZONE", "HOLIDAY_REGION")}
+    settings = {k: setting(config, k) for k in ("TIMEZONE", "HOLIDAY_REGION")}
     return ScheduleRules.from_settings({k: v for k, v in settings.items() if v})
 
 
@@ -187,10 +181,10 @@ def escalate_due(session: Session, config: Any, now: datetime | None = None) -> 
     manager the admins get it, so an escalation never goes nowhere.
     """
     now = now or utcnow()
-    minutes = int(_setting(config, "ALERT_ESCALATE_MINUTES", 60) or 60)
+    minutes = int(setting(config, "ALERT_ESCALATE_MINUTES", 60) or 60)
     rules = schedule_rules(config)
     hours = working_hours(config)
-    base = str(_setting(config, "PUBLIC_BASE_URL", "") or "").rstrip("/")
+    base = str(setting(config, "PUBLIC_BASE_URL", "") or "").rstrip("/")
     # Working minutes are never fewer than wall-clock minutes, so this bounds the search.
     candidates = session.scalars(
         select(Alert).where(Alert.status == "open", Alert.acknowledged_at.is_(None),

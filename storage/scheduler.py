@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config import setting
 from storage.lifecycle import OPEN_STATUSES, log_event, set_status
 from storage.models import Invitation, OptOut, Review, utcnow
 from storage.outbox import enqueue_many, outbox_row
@@ -53,21 +54,15 @@ def rules_from(config: Any) -> ScheduleRules:
     return ScheduleRules.from_settings({n: getattr(config, n) for n in names if hasattr(config, n)})
 
 
-def _setting(config: Any, name: str, default: Any = None) -> Any:
-    if isinstance(config, Mapping):
-        return config.get(name, default)
-    return getattr(config, name, default)
-
-
 def form_link(config: Any, token: str) -> str:
     """The respondent's web form link."""
-    base = (_setting(config, "PUBLIC_BASE_URL") or "").rstrip("/")
+    base = (setting(config, "PUBLIC_BASE_URL") or "").rstrip("/")
     return f"{base}/f/{token}"
 
 
 def telegram_link(config: Any, token: str) -> str | None:
     """The Telegram deep link, when a bot username is set."""
-    username = _setting(config, "TELEGRAM_BOT_USERNAME")
+    username = setting(config, "TELEGRAM_BOT_USERNAME")
     return f"https://t.me/{username}?start={token}" if username else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -331,13 +332,18 @@ def report_command(date_from, date_to, fmt: str, output: str, role: str | None, 
 @with_appcontext
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Create the database, load a sample year, start the server and print the URLs."""
+    from config import Config
     from storage.demo import DEMO_LOGINS, load_demo
 
     app = current_app._get_current_object()
+    base = f"http://{host}:{port}"
+    if not os.environ.get("PUBLIC_BASE_URL") and app.config["HYS"].PUBLIC_BASE_URL == Config.PUBLIC_BASE_URL:
+        # Left at its default: the letters, form links and alert emails the demo makes name
+        # where it really serves (before, another --port still printed :5000 in them).
+        app.config["HYS"].PUBLIC_BASE_URL = base
     _db().upgrade()
     with _db().session() as session:
         summary = load_demo(session, app.config["HYS"])
-    base = f"http://{host}:{port}"
     click.echo("Sample data: " + ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in summary.items()
                                            if name != "links"))
     click.echo(f"Dashboard:  {base}/dashboard/")

@@ -97,6 +97,11 @@ def test_demo_serves_at_the_printed_url_and_the_demo_login_works(tmp_path):
                               timeout=10)
         assert dashboard.status_code == 200 and dashboard.url.endswith("/dashboard/")
         assert (tmp_path / "instance").exists()
+        # A printed letter's web link names the port the demo serves on, not the default one.
+        paper = http.get(f"http://127.0.0.1:{port}/dashboard/paper/", timeout=10).text
+        letter = re.search(r'href="(/dashboard/paper/\d+/letter)"', paper)
+        assert letter, "the demo has paper invitations with letters"
+        assert f"http://127.0.0.1:{port}/f/" in http.get(f"http://127.0.0.1:{port}{letter.group(1)}", timeout=10).text
     finally:
         server.terminate()
         server.wait(timeout=10)
