@@ -31,6 +31,7 @@ from storage.responses import (
     respondent_for,
     save_answers,
     save_state,
+    save_state_and_queue,
     stored_answers,
     stored_answers_column,
 )
@@ -327,7 +328,6 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         raw_question=old_state.current if old_state else None, now=now,
         stored=stored_answers_early if invitation is early else None,
     )
-    save_state(session, invitation, turn.state.to_dict(), now)
     if turn.command != "stop":
         # Writing back is opening the form, as following the web link is.
         set_status(session, invitation, "opened", now=now, detail=f"replied on {message.channel}")
@@ -341,7 +341,8 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     if saved.alerts and helpline_on_alert:
         # Safeguarding reply first, in plain words; then the conversation carries on.
         parts.insert(0, Part(engine.text("safeguarding_reply", respondent.language)))
-    _queue(session, result, message, parts, invitation)
+    # The conversation's new state is stored with its replies (one statement on PostgreSQL).
+    _queue(session, result, message, parts, invitation, state=(turn.state.to_dict(), now))
     _finish(session, result, invitation.id, "processed", now)
     log.info("inbound %s on %s: %s, %d answer(s), %d alert(s)", inbound_id, message.channel,
              result.outcome, len(result.recorded), result.alerts)
@@ -390,12 +391,15 @@ def _notify_now(session: Session, result: Dispatched, message: Inbound, alerts: 
 
 
 def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[Part],
-           invitation: Invitation | None) -> None:
-    """Put the replies in the outbox (one statement), leased to this process when it sends them itself."""
+           invitation: Invitation | None, *, state: tuple[dict[str, Any], datetime] | None = None) -> None:
+    """Put the replies in the outbox (one statement), leased to this process when it sends them itself;
+    with ``state`` (the conversation's new state, when) store that on the invitation too."""
     channel = _reply_channel(message)
     first = len(result.parts)  # the parts are numbered across the message's replies
     result.parts.extend(parts)
     if not parts:
+        if state is not None and invitation is not None:
+            save_state(session, invitation, *state)
         return
     # An opted-out address is left to the claim, which cancels what it must not send.
     lease = result.lease if result.lease and not _opted_out(session, result, message) else None
@@ -412,7 +416,8 @@ def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[P
             purpose="reply", invitation_id=invitation.id if invitation else None, payload=payload, lease=lease,
             # The simulator shows replies on its page: kept as a transcript, never sent.
             status="simulated" if channel == "sim" else "queued"))
-    queued = enqueue_many(session, rows)
+    queued = save_state_and_queue(session, invitation, *state, rows) if state is not None and invitation \
+        else enqueue_many(session, rows)
     for row in rows:
         outbox_id = queued.get(row["dedupe_key"])
         if outbox_id is None or channel == "sim":

@@ -11,16 +11,18 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.alerts import raise_alert
 from storage.lifecycle import set_status
-from storage.models import Alert, Answer, Invitation, Quote, utcnow
-from storage.upsert import insert_ignore, upsert
+from storage.models import Alert, Answer, Invitation, OutboxMessage, Quote, utcnow
+from storage.outbox import enqueue_many
+from storage.upsert import insert_ignore, insert_ignore_statement, upsert
 from surveys.engine import Respondent, answer_signals, is_received
 from surveys.forms import get_form
 from surveys.safeguarding import screen
@@ -127,6 +129,42 @@ def save_state(session: Session, invitation: Invitation, state: dict[str, Any], 
     session.connection().execute(_SAVE_STATE, {"invitation": invitation.id, "new_state": state, "at": now})
     set_committed_value(invitation, "state", state)
     set_committed_value(invitation, "updated_at", now)
+
+
+@lru_cache(maxsize=1)
+def _state_with_replies() -> Any:
+    """The outbox INSERT with the state's UPDATE riding on it as a WITH (PostgreSQL).
+
+    The UPDATE is text because SQLAlchemy would take the INSERT's row keys that name
+    columns of invitations too (status, channel ...) for more of the UPDATE's SET.
+    """
+    saved = text("UPDATE invitations SET state = :state_now, updated_at = :state_at WHERE id = :state_of").bindparams(
+        bindparam("state_now", type_=Invitation.__table__.c.state.type),
+        bindparam("state_at", type_=Invitation.__table__.c.updated_at.type),
+        bindparam("state_of", type_=Invitation.__table__.c.id.type),
+    ).columns().cte("saved_state")
+    return insert_ignore_statement("postgresql", OutboxMessage, ["dedupe_key"], ("dedupe_key", "id")).add_cte(saved)
+
+
+def save_state_and_queue(session: Session, invitation: Invitation, state: dict[str, Any], now: datetime,
+                         replies: list[dict[str, Any]]) -> dict[str, int]:
+    """Store the conversation state and queue the replies the turn made (``outbox_row`` rows);
+    the ids of the rows that were new, by dedupe key.
+
+    On PostgreSQL one statement, the state's UPDATE a WITH on the INSERT: a conversation
+    does both on every text message, and the round trip cost more than either. Elsewhere
+    (SQLite, in process, has no round trip to save) the two statements.
+    """
+    if not replies or session.get_bind().dialect.name != "postgresql":
+        save_state(session, invitation, state, now)
+        return enqueue_many(session, replies)
+    rows = session.connection().execute(
+        _state_with_replies(), [{**row, "state_now": state, "state_at": now, "state_of": invitation.id}
+                                for row in replies])
+    queued = {key: outbox_id for key, outbox_id in rows}
+    set_committed_value(invitation, "state", state)
+    set_committed_value(invitation, "updated_at", now)
+    return queued
 
 
 @dataclass

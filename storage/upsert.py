@@ -53,8 +53,13 @@ def insert_ignore_many(session: Session, model: type, rows: list[dict[str, Any]]
     """``insert_ignore`` for many rows in one statement; the ``returning`` columns of the rows inserted."""
     if not rows:
         return []
-    stmt = _statement(session.get_bind().dialect.name, model, tuple(conflict), None, returning)
+    stmt = insert_ignore_statement(session.get_bind().dialect.name, model, conflict, returning)
     return [tuple(row) for row in session.connection().execute(stmt, rows)]
+
+
+def insert_ignore_statement(dialect: str, model: type, conflict: Iterable[str], returning: tuple[str, ...]) -> Any:
+    """The statement ``insert_ignore_many`` runs, to build on (a WITH before it, say)."""
+    return _statement(dialect, model, tuple(conflict), None, returning)
 
 
 def upsert(session: Session, model: type, values: Mapping[str, Any], conflict: Iterable[str],
