@@ -30,7 +30,6 @@ from storage.responses import (
     form_of,
     respondent_for,
     save_answers,
-    save_state,
     save_state_and_queue,
     stored_answers,
     stored_answers_column,
@@ -326,7 +325,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         skipped=newly_skipped, cleared=turn.cleared, finished=turn.complete,
         raw_text=None if free_text_recorded else (typed or opening or None),
         raw_question=old_state.current if old_state else None, now=now,
-        stored=stored_answers_early if invitation is early else None,
+        stored=stored_answers_early if invitation is early else None, write_later=True,
     )
     if turn.command != "stop":
         # Writing back is opening the form, as following the web link is.
@@ -341,8 +340,8 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     if saved.alerts and helpline_on_alert:
         # Safeguarding reply first, in plain words; then the conversation carries on.
         parts.insert(0, Part(engine.text("safeguarding_reply", respondent.language)))
-    # The conversation's new state is stored with its replies (one statement on PostgreSQL).
-    _queue(session, result, message, parts, invitation, state=(turn.state.to_dict(), now))
+    # The answer and the conversation's new state are stored with the replies (one statement on PostgreSQL).
+    _queue(session, result, message, parts, invitation, writes=(turn.state.to_dict(), now, saved.unwritten))
     _finish(session, result, invitation.id, "processed", now)
     log.info("inbound %s on %s: %s, %d answer(s), %d alert(s)", inbound_id, message.channel,
              result.outcome, len(result.recorded), result.alerts)
@@ -391,15 +390,16 @@ def _notify_now(session: Session, result: Dispatched, message: Inbound, alerts: 
 
 
 def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[Part],
-           invitation: Invitation | None, *, state: tuple[dict[str, Any], datetime] | None = None) -> None:
+           invitation: Invitation | None, *,
+           writes: tuple[dict[str, Any], datetime, list[dict[str, Any]]] | None = None) -> None:
     """Put the replies in the outbox (one statement), leased to this process when it sends them itself;
-    with ``state`` (the conversation's new state, when) store that on the invitation too."""
+    with ``writes`` (the conversation's new state, when, the answer rows not yet written) store those too."""
     channel = _reply_channel(message)
     first = len(result.parts)  # the parts are numbered across the message's replies
     result.parts.extend(parts)
     if not parts:
-        if state is not None and invitation is not None:
-            save_state(session, invitation, *state)
+        if writes is not None and invitation is not None:
+            save_state_and_queue(session, invitation, writes[0], writes[1], [], writes[2])
         return
     # An opted-out address is left to the claim, which cancels what it must not send.
     lease = result.lease if result.lease and not _opted_out(session, result, message) else None
@@ -416,8 +416,8 @@ def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[P
             purpose="reply", invitation_id=invitation.id if invitation else None, payload=payload, lease=lease,
             # The simulator shows replies on its page: kept as a transcript, never sent.
             status="simulated" if channel == "sim" else "queued"))
-    queued = save_state_and_queue(session, invitation, *state, rows) if state is not None and invitation \
-        else enqueue_many(session, rows)
+    queued = save_state_and_queue(session, invitation, writes[0], writes[1], rows, writes[2]) \
+        if writes is not None and invitation is not None else enqueue_many(session, rows)
     for row in rows:
         outbox_id = queued.get(row["dedupe_key"])
         if outbox_id is None or channel == "sim":

@@ -131,36 +131,51 @@ def save_state(session: Session, invitation: Invitation, state: dict[str, Any], 
     set_committed_value(invitation, "updated_at", now)
 
 
-@lru_cache(maxsize=1)
-def _state_with_replies() -> Any:
-    """The outbox INSERT with the state's UPDATE riding on it as a WITH (PostgreSQL).
+def _typed_text(sql: str, table: Any, params: dict[str, str]) -> Any:
+    """``sql`` with each ``:param`` typed as its ``table`` column (``params``: param -> column)."""
+    return text(sql).bindparams(*(bindparam(name, type_=table.c[column].type) for name, column in params.items()))
 
-    The UPDATE is text because SQLAlchemy would take the INSERT's row keys that name
-    columns of invitations too (status, channel ...) for more of the UPDATE's SET.
+
+@lru_cache(maxsize=2)
+def _turn_writes(with_answer: bool) -> Any:
+    """The outbox INSERT with the state's UPDATE, and the answer's upsert, riding on it as WITHs (PostgreSQL).
+
+    The WITH parts are text because SQLAlchemy would take the INSERT's row keys that name
+    their tables' columns too (status, channel ...) for more of their SET clauses.
     """
-    saved = text("UPDATE invitations SET state = :state_now, updated_at = :state_at WHERE id = :state_of").bindparams(
-        bindparam("state_now", type_=Invitation.__table__.c.state.type),
-        bindparam("state_at", type_=Invitation.__table__.c.updated_at.type),
-        bindparam("state_of", type_=Invitation.__table__.c.id.type),
-    ).columns().cte("saved_state")
-    return insert_ignore_statement("postgresql", OutboxMessage, ["dedupe_key"], ("dedupe_key", "id")).add_cte(saved)
+    invitations, answers = Invitation.__table__, Answer.__table__
+    statement = insert_ignore_statement("postgresql", OutboxMessage, ["dedupe_key"], ("dedupe_key", "id"))
+    if with_answer:
+        columns = (*ANSWER_KEY, *ANSWER_UPDATED)
+        statement = statement.add_cte(_typed_text(
+            f"INSERT INTO answers ({', '.join(columns)}) VALUES ({', '.join(f':answer_{c}' for c in columns)}) "
+            f"ON CONFLICT ({', '.join(ANSWER_KEY)}) DO UPDATE SET "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in ANSWER_UPDATED),
+            answers, {f"answer_{c}": c for c in columns}).columns().cte("saved_answer"))
+    return statement.add_cte(_typed_text(
+        "UPDATE invitations SET state = :state_now, updated_at = :state_at WHERE id = :state_of",
+        invitations, {"state_now": "state", "state_at": "updated_at", "state_of": "id"}).columns().cte("saved_state"))
 
 
 def save_state_and_queue(session: Session, invitation: Invitation, state: dict[str, Any], now: datetime,
-                         replies: list[dict[str, Any]]) -> dict[str, int]:
-    """Store the conversation state and queue the replies the turn made (``outbox_row`` rows);
-    the ids of the rows that were new, by dedupe key.
+                         replies: list[dict[str, Any]], answers: Sequence[Mapping[str, Any]] = ()
+                         ) -> dict[str, int]:
+    """Store the turn's answers (``Saved.unwritten``) and the conversation state, and queue the
+    replies the turn made (``outbox_row`` rows); the ids of the rows that were new, by dedupe key.
 
-    On PostgreSQL one statement, the state's UPDATE a WITH on the INSERT: a conversation
-    does both on every text message, and the round trip cost more than either. Elsewhere
-    (SQLite, in process, has no round trip to save) the two statements.
+    On PostgreSQL one statement (the answer's upsert and the state's UPDATE are WITHs on
+    the INSERT): a conversation does all three on almost every text message, and each
+    round trip cost more than its statement. Elsewhere (SQLite, in process, has no round
+    trip to save), or with more than one answer, one statement each.
     """
-    if not replies or session.get_bind().dialect.name != "postgresql":
+    if not replies or len(answers) > 1 or session.get_bind().dialect.name != "postgresql":
+        for row in answers:
+            write_answer(session, row)
         save_state(session, invitation, state, now)
         return enqueue_many(session, replies)
-    rows = session.connection().execute(
-        _state_with_replies(), [{**row, "state_now": state, "state_at": now, "state_of": invitation.id}
-                                for row in replies])
+    extra = {"state_now": state, "state_at": now, "state_of": invitation.id,
+             **{f"answer_{column}": value for row in answers for column, value in row.items()}}
+    rows = session.connection().execute(_turn_writes(bool(answers)), [{**row, **extra} for row in replies])
     queued = {key: outbox_id for key, outbox_id in rows}
     set_committed_value(invitation, "state", state)
     set_committed_value(invitation, "updated_at", now)
@@ -175,6 +190,17 @@ class Saved:
     alerts: list[Alert] = field(default_factory=list)
     received: bool = False
     status: str = "pending"
+    # Answer rows not yet written (``save_answers(write_later=True)``): for ``save_state_and_queue``.
+    unwritten: list[dict[str, Any]] = field(default_factory=list)
+
+
+ANSWER_KEY = ("invitation_id", "question_key")
+ANSWER_UPDATED = ("value", "value_num", "free_text", "skipped", "channel", "answered_at")
+
+
+def write_answer(session: Session, row: Mapping[str, Any]) -> None:
+    """Store one answer row (``save_answers`` builds them): inserted, or the question's answer updated."""
+    upsert(session, Answer, row, ANSWER_KEY, ANSWER_UPDATED)
 
 
 def _quotes_made_stale(session: Session, invitation: Invitation, questions: Mapping[str, Question],
@@ -212,14 +238,17 @@ def _answers_after(questions: Mapping[str, Question], stored: Sequence[StoredAns
 def save_answers(session: Session, invitation: Invitation, answers: Mapping[str, AnswerValue], *,
                  channel: str, skipped: Iterable[str] = (), cleared: Iterable[str] = (),
                  finished: bool = False, raw_text: str | None = None, raw_question: str | None = None,
-                 now: datetime | None = None, stored: Sequence[StoredAnswer] | None = None) -> Saved:
+                 now: datetime | None = None, stored: Sequence[StoredAnswer] | None = None,
+                 write_later: bool = False) -> Saved:
     """Store answers (one row per question, updated on change), update status, raise alerts.
 
     ``raw_text`` is what the respondent typed when it was not itself stored as a free-text
     answer (a reply to a yes/no question, an unparsed reply): it is screened too, because a
     child may answer any question with a disclosure. ``stored``: the invitation's answers
     as read in this transaction with its row locked (``stored_answers_column``), which
-    spares reading them again.
+    spares reading them again; with it, ``write_later`` leaves the answers' rows to the
+    caller (``Saved.unwritten``), who writes them with the turn's other writes
+    (``save_state_and_queue``) before anything reads them.
     """
     now = now or utcnow()
     cleared = list(cleared)
@@ -232,11 +261,12 @@ def save_answers(session: Session, invitation: Invitation, answers: Mapping[str,
         question = questions.get(key)
         if question is None:
             raise KeyError(f"form {form.id} has no question {key!r}")
-        columns = to_columns(question, value)
-        upsert(session, Answer, {"invitation_id": invitation.id, "question_key": key, "skipped": False,
-                                 "channel": channel, "answered_at": now, **columns},
-               ["invitation_id", "question_key"], ["value", "value_num", "free_text", "skipped", "channel",
-                                                   "answered_at"])
+        row = {"invitation_id": invitation.id, "question_key": key, "skipped": False, "channel": channel,
+               "answered_at": now, **to_columns(question, value)}
+        if write_later and stored is not None:
+            result.unwritten.append(row)
+        else:
+            write_answer(session, row)
         result.recorded.append(key)
         if question.type == "text":
             screened_texts.add(str(value))
