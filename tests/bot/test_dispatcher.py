@@ -246,3 +246,24 @@ def test_received_status_and_quotes_after_each_text_match_the_stored_answers(db,
             for quote in session.scalars(select(Quote).where(Quote.invitation_id == invitation_id)):
                 words = session.scalar(select(Answer.free_text).where(Answer.id == quote.answer_id))
                 assert quote.redacted_text == redact(words, names).text, step
+
+
+def test_answers_read_with_the_invitation_are_exactly_those_stored(db):
+    """The lookup's JSON aggregate gives back every column as stored: quotes, new lines,
+    emoji, backslashes, numbers, skips (SQLite's 0/1 and PostgreSQL's true/false alike)."""
+    from bot.dispatcher import _find_invitation
+    from storage.responses import save_answers
+
+    words = 'He said "no" \\\\ then\nleft 😀 <b>&amp;</b> \u00e9\u0301 \t end'
+    with db.session() as session:
+        invitation = make_invitation(session, form_id="child_before", contact="+447400100777")
+        save_answers(session, invitation, {"wishes": words, "safe_home_score": 7, "talk_about": ["school", "other"]},
+                     channel="web", skipped=["chair"])
+    with db.session() as session:
+        found, _, stored = _find_invitation(session, _in("sms", "+447400100777", "hi"))
+        rows = session.execute(select(Answer.id, Answer.question_key, Answer.value, Answer.value_num,
+                                      Answer.free_text, Answer.skipped)
+                               .where(Answer.invitation_id == found.id)).all()
+    assert sorted((a.id, a.question_key, a.value, a.value_num, a.free_text, a.skipped) for a in stored) == \
+        sorted(tuple(row) for row in rows)
+    assert {a.question_key: a.free_text for a in stored}["wishes"] == words
