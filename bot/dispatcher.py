@@ -96,7 +96,7 @@ def _command(message: Inbound) -> str:
     return text[1:].split("@", 1)[0]
 
 
-def _open_invitation_by(column: Any, dialect: str) -> Any:
+def _open_invitation_by(column: Any, dialect: str, *, waiting: bool) -> Any:
     """The newest open invitation whose ``column`` is the sender (its review loaded with it),
     whether the sender has opted out of ``:channel``, and the invitation's stored answers.
 
@@ -106,15 +106,25 @@ def _open_invitation_by(column: Any, dialect: str) -> Any:
     round trip costs more than a subquery. The invitation row is locked (PostgreSQL;
     SQLite's writers queue already) so that two texts from one child sent moments apart
     are answered one after the other, the second from the state the first left, not both
-    from the same state; it also keeps the answers read here current until the commit.
+    from the same state, and so that the answers read here stay current until the commit.
+
+    Not ``waiting``, a locked row is skipped (no row comes back): a statement that waited
+    for a lock would return the row as it is now but the answers as they were when it
+    began (PostgreSQL reads a statement's subqueries at its start), so the caller asks
+    again, waiting, and reads the answers afresh (``_find_invitation``).
     """
     opted_out = exists().where(OptOut.channel == bindparam("channel"), OptOut.address == bindparam("sender"))
-    return (select(Invitation, opted_out.label("opted_out"), stored_answers_column(dialect).label("answers"))
-            .options(joinedload(Invitation.review))
-            .where(column == bindparam("sender"), _one_of(Invitation.status, OPEN_STATUSES),
-                   _one_of(Invitation.channel, ("sms", "web", "telegram")))
-            .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc())
-            .limit(1).with_for_update(of=Invitation.__table__))
+    newest = (select(Invitation.id)
+              .where(column == bindparam("sender"), _one_of(Invitation.status, OPEN_STATUSES),
+                     _one_of(Invitation.channel, ("sms", "web", "telegram")))
+              .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc()).limit(1).scalar_subquery())
+    columns = (Invitation, opted_out.label("opted_out"),
+               *((stored_answers_column(dialect).label("answers"),) if not waiting else ()))
+    # Waiting, the row is checked again once the lock is had: it may have been closed meanwhile.
+    open_again = (_one_of(Invitation.status, OPEN_STATUSES),) if waiting else ()
+    return (select(*columns).options(joinedload(Invitation.review))
+            .where(Invitation.id == newest, *open_again)
+            .with_for_update(of=Invitation.__table__, skip_locked=not waiting))
 
 
 def _one_of(column: Any, values: tuple[str, ...]) -> Any:
@@ -122,16 +132,16 @@ def _one_of(column: Any, values: tuple[str, ...]) -> Any:
     return or_(*(column == value for value in values))
 
 
-_OPEN_BY: dict[tuple[str, str], Any] = {}
+_OPEN_BY: dict[tuple[str, str, bool], Any] = {}
 
 
-def _open_by(session: Session, by: str) -> Any:
+def _open_by(session: Session, by: str, *, waiting: bool = False) -> Any:
     """``_open_invitation_by`` the phone number ("contact") or the Telegram chat, for the session's database."""
     dialect = session.get_bind().dialect.name
-    statement = _OPEN_BY.get((by, dialect))
+    statement = _OPEN_BY.get((by, dialect, waiting))
     if statement is None:
         column = Invitation.contact if by == "contact" else Invitation.telegram_chat_id
-        statement = _OPEN_BY[by, dialect] = _open_invitation_by(column, dialect)
+        statement = _OPEN_BY[by, dialect, waiting] = _open_invitation_by(column, dialect, waiting=waiting)
     return statement
 
 
@@ -153,11 +163,19 @@ def _find_invitation(session: Session, message: Inbound
                 return None, None, None  # one chat per invitation: a forwarded link can't take it over
             invitation.telegram_chat_id = message.sender
             return invitation, None, None
-        statement = _open_by(session, "chat")
+        by = "chat"
     else:
-        statement = _open_by(session, "contact")
-    row = session.execute(statement, {"sender": message.sender, "channel": _reply_channel(message)}).first()
-    return (row[0], bool(row[1]), stored_answers(row[2])) if row is not None else (None, None, None)
+        by = "contact"
+    params = {"sender": message.sender, "channel": _reply_channel(message)}
+    row = session.execute(_open_by(session, by), params).first()
+    if row is not None:
+        return row[0], bool(row[1]), stored_answers(row[2])
+    if session.get_bind().dialect.name == "sqlite":
+        return None, None, None  # nothing is skipped there: its writers queue before they read
+    # None open, or another transaction holds the newest (a text or a save in flight): wait
+    # for it, and leave the answers to be read afresh.
+    row = session.execute(_open_by(session, by, waiting=True), params).first()
+    return (row[0], bool(row[1]), None) if row is not None else (None, None, None)
 
 
 def _reply_channel(message: Inbound) -> str:

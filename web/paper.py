@@ -109,8 +109,10 @@ def qr_svg(data: str, label: str) -> Markup:
     return Markup(svg.replace("<svg ", '<svg role="img" aria-label="' + str(escape(label)) + '" ', 1))
 
 
-def _invitation(session: Session, invitation_id: int) -> Invitation:
-    invitation = session.get(Invitation, invitation_id)
+def _invitation(session: Session, invitation_id: int, *, for_update: bool = False) -> Invitation:
+    """The invitation or 404; ``for_update`` locks its row until the commit, as every channel
+    that saves answers does first, so a text or a web save in flight is counted, not lost."""
+    invitation = session.get(Invitation, invitation_id, with_for_update=for_update or None)
     if invitation is None:
         abort(404)
     return invitation
@@ -164,7 +166,7 @@ def letter(invitation_id: int):
 def key_in(invitation_id: int):
     """Key in a returned paper form; answers count as received like any other channel."""
     session = get_session()
-    invitation = _invitation(session, invitation_id)
+    invitation = _invitation(session, invitation_id, for_update=request.method == "POST")
     form = form_of(invitation)
     respondent = respondent_for(invitation)
     printed = paper_questions(form, respondent)

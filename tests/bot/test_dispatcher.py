@@ -267,3 +267,34 @@ def test_answers_read_with_the_invitation_are_exactly_those_stored(db):
     assert sorted((a.id, a.question_key, a.value, a.value_num, a.free_text, a.skipped) for a in stored) == \
         sorted(tuple(row) for row in rows)
     assert {a.question_key: a.free_text for a in stored}["wishes"] == words
+
+
+def test_a_text_that_waits_for_another_channels_save_counts_its_answers(db):
+    """A web or paper save holds the invitation while the child texts: the text waits, and
+    "received" counts the answer saved meanwhile. (PostgreSQL reads a waiting statement's
+    subqueries as they were when it began, so the lookup must not use answers read then.)"""
+    from storage.responses import answers_of, form_of, respondent_for, save_answers
+
+    form = get_form("child_before")
+    with db.session() as session:
+        invitation = make_invitation(session, form_id="child_before", contact="+447400100888")
+        invitation.state = engine.ConversationState(form_id=form.id, form_version=form.version, status="asking",
+                                                    current="feel_safe").to_dict()
+        invitation_id = invitation.id
+
+    def web_save_in_flight(session) -> None:  # noqa: ANN001
+        invitation = session.get(Invitation, invitation_id, with_for_update=True)
+        save_answers(session, invitation, {"talk_about": ["school"]}, channel="web")  # required, as feel_safe
+
+    def text() -> object:
+        with db.session() as session:
+            return dispatch(session, _in("sms", "+447400100888", "yes"))  # answers feel_safe
+
+    _, result, waited = waits_for_held(db, web_save_in_flight, text)
+    assert waited and result.recorded == ["feel_safe"]
+    with db.session() as session:
+        invitation = session.get(Invitation, invitation_id)
+        current = answers_of(session, invitation)
+        assert set(current) == {"talk_about", "feel_safe"}
+        assert invitation.received is True
+        assert engine.is_received(form_of(invitation), respondent_for(invitation), current)

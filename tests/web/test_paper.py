@@ -159,3 +159,36 @@ def test_the_list_puts_open_forms_first_soonest_review_first(app, client, staff_
 
     assert listed("/dashboard/paper/") == [sooner, later]
     assert listed("/dashboard/paper/?show=closed") == [done, old[3], old[2]]
+
+
+def test_keying_in_waits_for_an_answer_in_flight_and_counts_it(app, client, staff_login):
+    """Keying in locks the invitation first, as the web form and the conversation do: an answer
+    being saved on another channel at that moment is waited for and counted in "received"."""
+    from storage.responses import save_answers
+    from tests.held_transaction import waits_for_held
+
+    db = app.extensions["db"]
+    invitation_id, _ = make_invitation(db, "carer_after", "carer", channel="paper")
+    staff_login("manager")
+    page = _html(client.get(f"/dashboard/paper/{invitation_id}"))
+    form = get_form("carer_after")
+    required = [q.key for q in form.questions if q.required]
+    assert required, "carer_after has required questions"
+    first, rest = required[0], {q.key: "yes" for q in form.questions if q.type == "yes_no" and q.key != required[0]}
+
+    def web_answer_in_flight(session) -> None:  # noqa: ANN001
+        invitation = session.get(Invitation, invitation_id, with_for_update=True)
+        save_answers(session, invitation, {first: "yes"}, channel="web")
+
+    def key_in() -> int:
+        return client.post(f"/dashboard/paper/{invitation_id}",
+                           data={"csrf_token": csrf_token_from(page), **rest}).status_code
+
+    _, status, waited = waits_for_held(db, web_answer_in_flight, key_in)
+    assert waited, "keying in did not wait for the answer in flight"
+    assert status == 302
+    with db.session() as session:
+        invitation = session.get(Invitation, invitation_id)
+        keys = set(session.scalars(select(Answer.question_key).where(Answer.invitation_id == invitation_id)))
+        assert first in keys and set(rest) <= keys
+        assert invitation.received is True and invitation.status == "completed"
