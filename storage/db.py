@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,10 +57,15 @@ class SQLiteWriterQueue:
     locked"). One lock file descriptor per connection, so threads queue too.
     """
 
+    # Ask the background checkpointer to write the WAL back every this many commits.
+    CHECKPOINT_EVERY = 32
+
     def __init__(self, database_path: str, timeout: float = 10.0) -> None:
+        self.database = database_path
         self.path = database_path + "-writers"
         self.timeout = timeout
         self._held: dict[int, int] = {}  # id(DBAPI connection) -> its open lock file
+        self._commits = 0
 
     def install(self, engine: Engine) -> None:
         """Take the lock before each BEGIN IMMEDIATE; let it go after each commit or rollback."""
@@ -71,6 +77,9 @@ class SQLiteWriterQueue:
                 plain_commit(dbapi_connection)
             finally:
                 self.release(dbapi_connection)
+            self._commits += 1
+            if self._commits % self.CHECKPOINT_EVERY == 0:
+                checkpointer.request(self.database)
 
         def do_rollback(dbapi_connection) -> None:  # noqa: ANN001
             try:
@@ -117,6 +126,60 @@ class SQLiteWriterQueue:
         fd = self._held.pop(self._key(dbapi_connection), None)
         if fd is not None:
             os.close(fd)  # closing the only descriptor lets the flock go
+
+
+class _Checkpointer:
+    """Writes SQLite's WAL back into the database file from a thread of its own.
+
+    SQLite does it itself in whichever commit finds the WAL over 1,000 pages: that
+    commit then took several milliseconds (a sync of the database file) while it still
+    held the writers' lock, so every other writer queued behind it. Asked every
+    ``SQLiteWriterQueue.CHECKPOINT_EVERY`` commits, this thread does a PASSIVE
+    checkpoint, which waits for no one and holds up no reader or writer, and the WAL
+    rarely reaches the point where a commit would do it (which still happens, if this
+    thread falls behind). One thread per process, started on first use and again after
+    a fork.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wanted: set[str] = set()
+        self._wake = threading.Event()
+        self._pid: int | None = None
+
+    def request(self, database: str) -> None:
+        with self._lock:
+            self._wanted.add(database)
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True).start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            with self._lock:
+                self._wake.clear()
+                wanted, self._wanted = self._wanted, set()
+            for database in wanted:
+                self.checkpoint(database)
+
+    @staticmethod
+    def checkpoint(database: str) -> None:
+        try:
+            # mode=rw: a database removed meanwhile (a test's) is not made again, empty.
+            connection = sqlite3.connect(f"file:{database}?mode=rw", uri=True, timeout=0)
+        except sqlite3.Error:
+            return
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:  # busy or gone: the next request, or SQLite itself, will do it
+            logging.getLogger(__name__).debug("checkpoint skipped: %s", type(exc).__name__)
+        finally:
+            connection.close()
+
+
+checkpointer = _Checkpointer()
 
 
 class _NoResultRows(logging.Filter):

@@ -11,7 +11,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from storage.db import SQLiteWriterQueue, make_engine
+from storage.db import SQLiteWriterQueue, _Checkpointer, checkpointer, make_engine
 
 
 def _engine(tmp_path):  # noqa: ANN001, ANN202
@@ -94,3 +94,52 @@ def test_a_writer_gives_up_as_sqlite_would_when_the_lock_is_never_let_go(tmp_pat
     assert not _lock_is_free(queue.path)
     queue.release(connection)
     assert _lock_is_free(queue.path)
+
+
+def test_every_so_many_commits_the_wal_is_written_back_by_the_checkpoint_thread(tmp_path, monkeypatch):
+    """The checkpoint is asked for after the writers' lock is let go, and done off the request's thread."""
+    import storage.db as storage_db
+
+    asked: list[str] = []
+    monkeypatch.setattr(storage_db.checkpointer, "request", lambda database: asked.append(database))
+    engine = _engine(tmp_path)
+    for n in range(2 * SQLiteWriterQueue.CHECKPOINT_EVERY):
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO marks VALUES (:who, :at)"), {"who": "w", "at": n})
+    # _engine's CREATE TABLE was one commit more; every CHECKPOINT_EVERY-th asks once.
+    assert asked == [str(tmp_path / "queue.sqlite")] * 2
+    engine.dispose()
+
+
+def test_a_checkpoint_moves_the_wal_into_the_database_file_and_makes_no_new_file(tmp_path):
+    path = tmp_path / "ckpt.sqlite"
+    writer = sqlite3.connect(path)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")  # only ours
+    writer.execute("CREATE TABLE t (x TEXT)")
+    writer.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 2000)
+    writer.commit()
+    before = path.stat().st_size
+    checkpointer.checkpoint(str(path))
+    assert path.stat().st_size > before + 500_000  # the rows' pages are in the file now
+    assert writer.execute("SELECT count(*) FROM t").fetchone() == (2000,)
+    writer.close()
+    checkpointer.checkpoint(str(tmp_path / "gone.sqlite"))
+    assert not (tmp_path / "gone.sqlite").exists()
+
+
+def test_the_checkpoint_thread_does_what_it_is_asked(tmp_path):
+    path = tmp_path / "threaded.sqlite"
+    writer = sqlite3.connect(path)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE t (x TEXT)")
+    writer.executemany("INSERT INTO t VALUES (?)", [("y" * 500,)] * 1000)
+    writer.commit()
+    before = path.stat().st_size
+    _Checkpointer().request(str(path))
+    deadline = time.monotonic() + 10
+    while path.stat().st_size <= before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert path.stat().st_size > before
+    writer.close()
