@@ -415,12 +415,10 @@ def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[P
     channel = _reply_channel(message)
     first = len(result.parts)  # the parts are numbered across the message's replies
     result.parts.extend(parts)
-    if not parts:
-        if writes is not None and invitation is not None:
-            save_state_and_queue(session, invitation, writes[0], writes[1], [], writes[2])
+    if not parts and writes is None:
         return
     # An opted-out address is left to the claim, which cancels what it must not send.
-    lease = result.lease if result.lease and not _opted_out(session, result, message) else None
+    lease = result.lease if parts and result.lease and not _opted_out(session, result, message) else None
     rows = []
     for index, part in enumerate(parts, start=first):
         payload: dict[str, Any] | None = None
@@ -434,8 +432,11 @@ def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[P
             purpose="reply", invitation_id=invitation.id if invitation else None, payload=payload, lease=lease,
             # The simulator shows replies on its page: kept as a transcript, never sent.
             status="simulated" if channel == "sim" else "queued"))
-    queued = save_state_and_queue(session, invitation, writes[0], writes[1], rows, writes[2]) \
-        if writes is not None and invitation is not None else enqueue_many(session, rows)
+    if writes is not None and invitation is not None:
+        state, at, answers = writes
+        queued = save_state_and_queue(session, invitation, state, at, rows, answers)
+    else:
+        queued = enqueue_many(session, rows)
     for row in rows:
         outbox_id = queued.get(row["dedupe_key"])
         if outbox_id is None or channel == "sim":

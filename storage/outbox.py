@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage, utcnow
-from storage.upsert import insert_ignore, insert_ignore_many
+from storage.upsert import insert_ignore, insert_ignore_many, insert_ignore_statement
 
 
 def outbox_row(*, channel: str, to: str | None, body: str, dedupe_key: str, purpose: str,
@@ -35,9 +35,19 @@ def enqueue(session: Session, **message: Any) -> int | None:
     straight away (a webhook's reply); if that caller dies, a worker takes it once the
     lease has run out. The keywords are those of ``outbox_row``.
     """
-    return insert_ignore(session, OutboxMessage, outbox_row(**message), ["dedupe_key"])
+    return insert_ignore(session, OutboxMessage, outbox_row(**message), _CONFLICT)
+
+
+# A row is queued once per dedupe key; a many-row INSERT names the new ones by it.
+_CONFLICT = ("dedupe_key",)
+_RETURNING = ("dedupe_key", "id")
 
 
 def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     """Queue many ``outbox_row`` rows in one statement; the ids of those that were new, by dedupe key."""
-    return dict(insert_ignore_many(session, OutboxMessage, rows, ["dedupe_key"], returning=("dedupe_key", "id")))
+    return dict(insert_ignore_many(session, OutboxMessage, rows, _CONFLICT, returning=_RETURNING))
+
+
+def enqueue_many_statement(dialect: str) -> Any:
+    """The statement ``enqueue_many`` runs, to build on (a WITH before it, say)."""
+    return insert_ignore_statement(dialect, OutboxMessage, _CONFLICT, _RETURNING)

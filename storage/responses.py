@@ -20,9 +20,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.alerts import raise_alert
 from storage.lifecycle import set_status
-from storage.models import Alert, Answer, Invitation, OutboxMessage, Quote, utcnow
-from storage.outbox import enqueue_many
-from storage.upsert import insert_ignore, insert_ignore_statement, upsert
+from storage.models import Alert, Answer, Invitation, Quote, utcnow
+from storage.outbox import enqueue_many, enqueue_many_statement
+from storage.upsert import insert_ignore, upsert
 from surveys.engine import Respondent, answer_signals, is_received
 from surveys.forms import get_form
 from surveys.safeguarding import screen
@@ -110,7 +110,11 @@ def answers_of(session: Session, invitation: Invitation) -> dict[str, AnswerValu
     # On the connection, after a flush (cheap when clean): the ORM's execute path costs
     # more than this query, and it gains nothing from it.
     session.flush()
-    rows = session.connection().execute(_STORED_ANSWERS, {"invitation": invitation.id}).all()
+    return _values(questions, session.connection().execute(_STORED_ANSWERS, {"invitation": invitation.id}).all())
+
+
+def _values(questions: Mapping[str, Question], rows: Iterable[Any]) -> dict[str, AnswerValue]:
+    """The canonical values of answer rows, by question (skipped questions left out)."""
     values = {row.question_key: from_row(questions.get(row.question_key), row) for row in rows}
     return {k: v for k, v in values.items() if v is not None}
 
@@ -144,7 +148,7 @@ def _turn_writes(with_answer: bool) -> Any:
     their tables' columns too (status, channel ...) for more of their SET clauses.
     """
     invitations, answers = Invitation.__table__, Answer.__table__
-    statement = insert_ignore_statement("postgresql", OutboxMessage, ["dedupe_key"], ("dedupe_key", "id"))
+    statement = enqueue_many_statement("postgresql")
     if with_answer:
         columns = (*ANSWER_KEY, *ANSWER_UPDATED)
         statement = statement.add_cte(_typed_text(
@@ -225,14 +229,13 @@ def _answers_after(questions: Mapping[str, Question], stored: Sequence[StoredAns
     Exact while nothing else writes the invitation's answers in between: the caller read
     ``stored`` in this transaction with the invitation row locked.
     """
-    values = {row.question_key: from_row(questions.get(row.question_key), row) for row in stored}
+    rows = {row.question_key: row for row in stored}
     for key, value in answers.items():
         columns = to_columns(questions[key], value)
-        values[key] = from_row(questions[key], StoredAnswer(0, key, columns["value"], columns["value_num"],
-                                                            columns["free_text"], False))
+        rows[key] = StoredAnswer(0, key, columns["value"], columns["value_num"], columns["free_text"], False)
     for key in cleared:
-        values.pop(key, None)
-    return {k: v for k, v in values.items() if v is not None}
+        rows.pop(key, None)
+    return _values(questions, rows.values())
 
 
 def save_answers(session: Session, invitation: Invitation, answers: Mapping[str, AnswerValue], *,
