@@ -108,6 +108,21 @@ class Staff(Base):
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="staff")
 
 
+class StaffSession(Base):
+    """A logged-in browser session, held on the server so that logging out ends it.
+
+    The cookie carries a random id whose SHA-256 hash is stored here; logging out, a
+    password change or deactivation deletes the row, so a copied cookie stops working.
+    """
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApiToken(Base):
     """An API token for a staff account; only its SHA-256 hash is stored."""
 
@@ -230,7 +245,29 @@ class Answer(Base):
     channel: Mapped[str] = mapped_column(String(12))
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Defence in depth (a person reads every child's own words): who read this free text, when.
+    read_at: Mapped[datetime | None]
+    read_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
     invitation: Mapped[Invitation] = relationship(back_populates="answers")
+
+
+class AnswerRevision(Base):
+    """An answer as it was before it was replaced (paper key-in over a stored answer)."""
+
+    __tablename__ = "answer_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    question_key: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str | None] = mapped_column(String(200))
+    value_num: Mapped[int | None] = mapped_column(Integer)
+    free_text: Mapped[str | None] = mapped_column(Text)  # purgeable, as the answer's
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(12))
+    answered_at: Mapped[datetime]
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaced_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    replaced_via: Mapped[str] = mapped_column(String(12))  # the channel of the new answer
 
 
 class InboundMessage(Base):
@@ -293,8 +330,15 @@ class Alert(Base):
 
     __tablename__ = "alerts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    # Null for a sender who matches no invitation (an unknown number): routed to the duty contact.
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"),
+                                                      index=True)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), index=True)
+    # disclosure (a screen flagged it) | not_screened (a language or script the screen cannot read)
+    kind: Mapped[str] = mapped_column(String(16), default="disclosure", server_default="disclosure")
+    channel: Mapped[str | None] = mapped_column(String(12))
     question_key: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(200))  # rule names / signal, never the text
     categories: Mapped[str | None] = mapped_column(String(200))
@@ -308,8 +352,8 @@ class Alert(Base):
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     escalated_at: Mapped[datetime | None]
 
-    invitation: Mapped[Invitation] = relationship()
-    review: Mapped[Review] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
+    review: Mapped[Review | None] = relationship()
 
 
 class Quote(Base):

@@ -67,7 +67,10 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # same-origin, not no-referrer: over HTTPS Flask-WTF refuses a POST whose Referer is not
+    # this site (its strict check), and a browser told "no-referrer" sends none, so no form
+    # could be posted. same-origin still sends nothing (no form token) to any other site.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.path.startswith(("/dashboard", "/f/", "/login", "/api/")):
         response.headers.setdefault("Cache-Control", "no-store")

@@ -192,7 +192,7 @@ def test_every_staff_page_sends_the_security_headers_and_no_inline_script(app, c
         headers = response.headers
         assert headers["Content-Security-Policy"] == CSP, path
         assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY", path
-        assert headers["Referrer-Policy"] == "no-referrer", path
+        assert headers["Referrer-Policy"] == "same-origin", path
         if path.startswith(("/dashboard", "/login")):
             assert "no-store" in headers.get("Cache-Control", ""), path
         if response.status_code == 200 and response.mimetype == "text/html":
