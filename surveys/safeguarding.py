@@ -344,7 +344,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|lies|rumou?rs|videos)? ?about me\b|\b(?:take|takes|took|nick|nicks|nicked|steal|steals|stole) my"
      r" (?:money|dinner money|lunch|lunch money)\b", True),
     # running away
-    ("running_away", "running away",
+    ("missing", "running away or going missing",
      r"\b(?:run|ran|running|runs) away\b|\b(?:go|went|gone|going) missing\b|\b(?:sleep|sleeping|slept) (?:rough"
      r"|on the streets?)\b|\bstayed out all night\b|\bleave (?:and|n) never come back\b"
      r"|\b(?:slept|stayed|sleeping|staying|sleep|stay) (?:at|in|round) (?:a |some )?(?:random|strangers?|some (?:guys|mans"
@@ -406,19 +406,62 @@ _STILL = re.compile(r"\b(?:anymore|any more|again|still|no more|used to)\b")
 WEIGHTS: dict[str, float] = {
     "self_harm": 1.0, "sexual_abuse": 1.0, "physical_abuse": 0.9, "exploitation": 0.9,
     "grooming": 0.8, "neglect": 0.8, "domestic_abuse": 0.8, "feels_unsafe": 0.7,
-    "emotional_abuse": 0.6, "running_away": 0.6, "bullying": 0.6, "low_mood": 0.5,
+    "emotional_abuse": 0.6, "missing": 0.6, "bullying": 0.6, "low_mood": 0.5,
     "possible_harm": 0.4,
 }
 
 
+# Every category code the screen can report, with the plain-English label staff see. The
+# dashboard and reports store ``categories`` as these codes joined by ";".
+CATEGORIES: dict[str, str] = {
+    "physical_abuse": "Physical abuse (being hit, hurt or threatened)",
+    "emotional_abuse": "Emotional abuse (put down, shouted at, threatened, made to feel worthless)",
+    "sexual_abuse": "Sexual abuse (including unwanted touching)",
+    "neglect": "Neglect (no food, heating, care or supervision)",
+    "online_abuse_grooming": "Online abuse or grooming (requests for pictures, someone online wants to meet)",
+    "grooming": "Grooming or secret-keeping (told not to tell, 'our secret')",
+    "exploitation": "Child sexual or criminal exploitation (including county lines)",
+    "domestic_abuse": "Domestic abuse at home (violence between adults at home)",
+    "bullying": "Bullying or cyberbullying",
+    "self_harm": "Self-harm",
+    "suicidal_thoughts": "Suicidal thoughts (active or passive)",
+    "fgm": "Female genital mutilation (FGM)",
+    "forced_marriage_honour": "Forced marriage or honour-based abuse (including being sent abroad)",
+    "radicalisation": "Radicalisation or extremism",
+    "trafficking_modern_slavery": "Trafficking or modern slavery",
+    "missing": "Going missing or running away",
+    "unsafe_placement": "Feeling unsafe where they live",
+    "feels_unsafe": "Says they do not feel safe, are scared, or asks for help",
+    "low_mood": "Very low mood beside a risk word",
+    "possible_harm": "Possible harm (risk words no rule names)",
+    "not_screened": "Not screened: needs reading (a language or script the screen cannot read)",
+    "unknown": "Could not be read by the screen",
+}
+
+# The form languages the screen reads. Any other language is ``not_screened``.
+SCREENED_LANGUAGES: frozenset[str] = frozenset({"en", "cy"})
+
+
 @dataclass(frozen=True)
 class Screening:
-    """The screen's verdict: labels and codes only, never the child's words."""
+    """The screen's verdict: labels and codes only, never the child's words.
+
+    ``flagged``: the screen found a possible disclosure in what it could read.
+    ``not_screened``: some or all of the text is in a language or script the screen cannot
+    read, so a person must read it ("not screened: needs reading"). Callers raise an alert
+    when either is true (``needs_person``).
+    """
 
     flagged: bool
     reasons: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     score: float = 0.0
+    not_screened: bool = False
+
+    @property
+    def needs_person(self) -> bool:
+        """True when a person must read the text: a possible disclosure, or text the screen cannot read."""
+        return self.flagged or self.not_screened
 
 
 # --- reading the text ---------------------------------------------------------------
@@ -567,8 +610,53 @@ def _risk_weight(words: str) -> int:
     return sum(weight for pattern, weight in _risk_patterns() if pattern.search(words))
 
 
-def screen(text: str) -> Screening:
-    """Screen one answer; flagged when any rule fires (or low mood meets strong negativity)."""
+_LATIN_LETTER = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def _mostly_other_script(text: str) -> bool:
+    """True when fewer than half the letters are Latin (Arabic, Ge'ez, Cyrillic, CJK ...)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for ch in letters if _LATIN_LETTER.match(ch))
+    return latin * 2 < len(letters)
+
+
+def ensure_ready() -> None:
+    """Load everything the screen needs now; raise (loudly) if any part cannot load.
+
+    The app factory calls this at startup so that a broken model is a startup error, never a
+    screen that silently runs with fewer checks.
+    """
+    _compiled()
+    _idioms()
+    _low_mood_words()
+    _risk_patterns()
+
+
+def screen(text: str, language: str = "en") -> Screening:
+    """Screen one answer; flagged when any rule fires (or low mood meets strong negativity).
+
+    ``language`` is the form's language ("en" or "cy"). Text the screen cannot read (another
+    form language, or mostly another script) comes back ``not_screened=True``; any English in
+    it is still screened.
+    """
+    try:
+        result = _screen(text, language)
+    except Exception:  # noqa: BLE001 - the screen must never stop an answer being stored
+        return Screening(flagged=bool((text or "").strip()), reasons=["unreadable text"],
+                         categories=["unknown"], score=0.5)
+    try:
+        other = (language or "en").lower()[:2] not in SCREENED_LANGUAGES or _mostly_other_script(text or "")
+    except Exception:  # noqa: BLE001
+        other = True
+    if other and (text or "").strip():
+        return Screening(flagged=result.flagged, reasons=result.reasons, categories=result.categories,
+                         score=result.score, not_screened=True)
+    return result
+
+
+def _screen(text: str, language: str) -> Screening:
     try:
         normal = normalise(text)
     except Exception:  # noqa: BLE001 - the screen must never stop an answer being stored
