@@ -138,7 +138,9 @@ def test_you_said_we_did_reaches_each_child_through_the_real_providers(db, chann
                              (by_email, "your flat viewing is booked")):
             record_you_said_we_did(session, review, iro, what, now=datetime(2026, 6, 5, tzinfo=UTC))
 
-    counts = deliver_due(db, channel_config)
+    # "You said, we did" keeps the send window (08:00-20:00, not Sundays): deliver at noon
+    # that Friday, whatever the wall clock says (the test failed after 20:00 and on Sundays).
+    counts = deliver_due(db, channel_config, now=datetime(2026, 6, 5, 11, 0, tzinfo=UTC))
     assert counts["sent"] == 3 and counts["failed"] == 0
 
     [sms] = twilio_fake.sent("+447400555001")
