@@ -17,8 +17,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from storage.models import utcnow
 
 
 @runtime_checkable
@@ -138,7 +140,7 @@ class InboundMessage:
     callback: tuple[str, str] | None = None
     callback_id: str | None = None
     start_token: str | None = None
-    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    received_at: datetime = field(default_factory=utcnow)
     meta: dict[str, Any] = field(default_factory=dict)
 
 

@@ -12,12 +12,13 @@ import hashlib
 import random
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.lifecycle import set_status
-from storage.models import Invitation, Quote, Review, Staff
+from storage.models import Invitation, Quote, Review, Staff, utcnow
 from storage.responses import save_answers
 from storage.staff import add_staff
 from surveys.engine import Respondent, answer_signals, visible_questions
@@ -133,7 +134,7 @@ def load_demo(session: Session, config, *, today: date | None = None, reviews: i
         return {"staff_created": created, "reviews": existing, "links": links}
 
     rng = random.Random(seed)
-    today = today or date.today()
+    today = today or utcnow().astimezone(ZoneInfo(config.TIMEZONE)).date()
     year_start = reporting_year(today)[0] - timedelta(days=365)
     span = (today - year_start).days + 30
     counts = {"reviews": 0, "invitations": 0, "answered": 0, "alerts": 0}

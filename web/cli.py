@@ -183,8 +183,10 @@ def parse_now(now_text: str | None):  # noqa: ANN201
     """A command's ``--now`` as an aware date-time (UTC when no zone is given); the real time if unset."""
     from datetime import UTC, datetime
 
+    from storage.models import utcnow
+
     if not now_text:
-        return datetime.now(UTC)
+        return utcnow()
     try:
         now = datetime.fromisoformat(now_text)
     except ValueError:

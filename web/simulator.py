@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
@@ -24,6 +23,7 @@ from bot.telegram import keyboard_rows, parse_callback_data
 from storage.models import Alert, InboundMessage, Invitation, OutboxMessage, Review, utcnow
 from surveys.schema import ROLES
 from web.auth import current_staff, login_required
+from web.dashboard import local_today
 from web.database import get_session
 
 bp = Blueprint("simulator", __name__, url_prefix="/dashboard/simulator")
@@ -134,7 +134,7 @@ def start():
     session = get_session()
     ref = f"SIM-{secrets.token_hex(5).upper()}"
     review = Review(review_ref=ref, child_ref=ref, child_age=age, review_type=review_type,
-                    review_date=date.today(), iro_email=staff.email, iro_id=staff.id, simulated=True)
+                    review_date=local_today(), iro_email=staff.email, iro_id=staff.id, simulated=True)
     session.add(review)
     session.flush()
     invitation = Invitation(review_id=review.id, import_key=secrets.token_hex(16), phase=form.phase,
