@@ -9,6 +9,7 @@ import os
 from flask import Flask
 
 from config import Config
+from surveys import safeguarding
 
 # Each module listed here has an ``init_app(app)`` that registers its blueprint, hooks or
 # commands. Order matters only for the database, which others use.
@@ -43,6 +44,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.MAX_UPLOAD_MB * 1024 * 1024
     app.config["TESTING"] = config.ENV == "testing"
     os.makedirs(app.instance_path, exist_ok=True)
+    # The safeguarding screen (rules and learned model) loads now: one that cannot load stops
+    # the app starting rather than leaving it running with fewer checks.
+    safeguarding.ensure_ready()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step is noise
     for name in MODULES:

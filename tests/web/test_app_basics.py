@@ -61,3 +61,16 @@ def test_unknown_page_is_kind_html_and_api_gets_json(client):
     assert page.status_code == 404 and "could not find" in page.get_data(as_text=True)
     api = client.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.get_json()["error"]["status"] == 404
+
+
+def test_the_app_does_not_start_when_the_safeguarding_screen_cannot_load(config, monkeypatch):
+    """A screen that cannot load is a loud startup error, never a server with fewer checks."""
+    from surveys import safeguarding
+    from web import create_app
+
+    def broken() -> None:
+        raise RuntimeError("safeguarding model file is missing")
+
+    monkeypatch.setattr(safeguarding, "ensure_ready", broken)
+    with pytest.raises(RuntimeError, match="safeguarding model"):
+        create_app(config)
