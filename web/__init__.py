@@ -17,6 +17,7 @@ MODULES = (
     "web.database",
     "web.security",
     "web.errors",
+    "web.health",
     "web.auth",
     "web.dashboard",
     "web.respondent",

@@ -364,6 +364,46 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
+def database_probe(url: str) -> list[str]:
+    """What is wrong with the database at ``url`` (cannot connect, migrations not current), for doctor."""
+    from sqlalchemy import make_url
+    from sqlalchemy.pool import NullPool
+
+    from storage.db import make_engine
+    from storage.health import database_state
+
+    # Give up after a few seconds rather than the operating system's minutes on a dropped packet.
+    extra = {"connect_args": {"connect_timeout": 5}} if make_url(url).get_backend_name() == "postgresql" else {}
+    try:
+        engine = make_engine(url, poolclass=NullPool, **extra)
+    except Exception as exc:  # noqa: BLE001 - a URL the driver cannot use is the answer here
+        return [f"cannot be used ({type(exc).__name__})"]
+    try:
+        state = database_state(engine)
+    finally:
+        engine.dispose()
+    problems = state.problems()
+    if not state.reachable and state.detail:
+        # An operator's terminal, not a web answer: the driver's words say why (refused, password, name).
+        problems = [f"{problems[0]}: {state.detail}"]
+    return problems
+
+
+@click.command("doctor")
+@click.option("--no-database", is_flag=True, help="Check the settings only; do not connect to the database.")
+def doctor_command(no_database: bool) -> None:
+    """Check the production settings in the environment; print each problem; exit 1 if there are any."""
+    from config.doctor import diagnose
+
+    problems = diagnose(os.environ, None if no_database else database_probe)
+    for problem in problems:
+        click.echo(f"- {problem}")
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    click.echo("All checks passed")
+
+
 def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
     for command in (db_group, surveys_group, staff_group, alerts_group, demo):
@@ -381,6 +421,8 @@ def _create_app() -> Flask:
 
 cli = FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False,
                  help="Have Your Say: consultation and feedback for IRO services.")
+# On the group itself, not the app's CLI: doctor must run when the settings are too wrong to build the app.
+cli.add_command(doctor_command)
 
 
 def main() -> None:
