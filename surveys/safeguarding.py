@@ -53,7 +53,12 @@ SPELLINGS: dict[str, str] = {
     "hes": "he is", "shes": "she is", "theyre": "they are", "thats": "that is",
     "bc": "because", "cuz": "because", "cos": "because", "coz": "because", "bcuz": "because",
     "becuz": "because", "becos": "because",
-    "gonna": "going to", "wanna": "want to", "gotta": "got to", "tryna": "trying to",
+    "gonna": "going to", "wanna": "want to", "wana": "want to", "wanan": "want to", "wannna": "want to",
+    "wiv": "with", "w": "with", "wunna": "want to", "hurs": "hurts", "brunt": "burnt", "sared": "scared",
+    "da": "the", "thay": "they", "dey": "they", "dem": "them", "n": "and",
+    "alot": "a lot", "2nite": "tonight", "tonite": "tonight", "pls": "please", "plz": "please",
+    "skool": "school", "realy": "really", "rly": "really", "smth": "something", "sumthing": "something",
+    "nuffin": "nothing", "nothin": "nothing", "evry": "every", "everyday": "every day", "gotta": "got to", "tryna": "trying to",
     "2": "to", "wnt": "want", "wen": "when", "wn": "when", "ppl": "people",
     "sum1": "someone", "some1": "someone", "any1": "anyone", "no1": "no one", "every1": "everyone",
     "noone": "no one", "nobdy": "nobody", "nobidy": "nobody", "sumone": "someone",
@@ -134,6 +139,26 @@ IDIOMS: tuple[tuple[str, str], ...] = (
      r"|gonna|going to) kill me\b(?=.*\b(?:lol|haha|lmao|jk)\b)", "my friend joked"),
     (r"\b(?:film|movie|game|show|programme|book|video)s? (?:had|has|with) (?:knives|guns|weapons|blood)", "scary film"),
     (r"\bshot (?:me|us) (?:a message|a text|a dm)", "messaged me"),
+    # Double negation: "i am not unsafe", "i dont feel unsafe" say the child is safe.
+    (r"\b(?:do not|does not|did not|not|never|no longer)( feel| feeling| be| being)? (?:unsafe|in danger)\b", r"\1 safe"),
+    (r"\b(?:hits?|hit) (?:me|us) with (?:a|the) (?:ball|pillow|cushion|snowball|dodgeball|football)\b", "played ball"),
+    # Lessons, films and books about a harm are not a disclosure: "we watched a film about bullying".
+    (r"\b(?:films?|videos?|assembly|assemblies|lessons?|books?|talks?|projects?|documentar(?:y|ies)|programmes?|stor(?:y|ies)"
+     r"|leaflets?|posters?|awareness|learnt|learned|learning|taught us|podcasts?) (?:about|on) (?!me\b|us\b|my\b|i\b|killing\b"
+     r"|hurting\b|attack|bomb|shoot|fight|hating\b|joining\b|cutting me\b)\w+(?: awareness)?",
+     "a school topic"),
+    (r"\b(?:ran|run) away (?:at|in) the (?:supermarket|shop|shops|park|beach|fair) when i was (?:little|small|a baby|[1-6])\b",
+     "got lost when i was little"),
+)
+
+# Bullying that has ended is not flagged (a decision for issue 18: the child says it is over).
+# Harm done by an adult that has ended still flags ("he doesnt hit me any more": see _negated).
+ENDED: tuple[tuple[str, str], ...] = (
+    (r"\b(?:the )?bully(?:ing)? (?:has |had |is )?(?:stopped|ended|over|sorted|finished)\b", "that ended"),
+    (r"\b(?:the )?bullies (?:have |has )?(?:left|moved|gone|stopped)\b", "they left"),
+    (r"\bused to (?:be|get) bullied\b(?=.*\b(?:sorted|stopped|over|not any more|not anymore|fine now|ok now|better now|not now)\b)",
+     "was teased before"),
+    (r"\bbullied\b(?=(?: \w+){0,5} but not (?:any more|anymore|no more|now)\b)", "teased"),
 )
 
 # Fears of things, animals and tests, not of people or home: "scared of spiders".
@@ -172,16 +197,16 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"\b(?:kill|killing|killed|hurt|hurting|harm|harming|cut|cuts|cutting|burn|burning|burnt"
      r"|starve|starving|hang|hanging|punch|punching|scratch|scratching|hit|hitting) myself\b", False),
     ("self_harm", "self-harm phrase", r"\bself ?harm\w*|\bsuicid\w*|\boverdos\w*", False),
-    ("self_harm", "self-harm phrase",
+    ("suicidal_thoughts", "suicidal thoughts",
      r"\b(?:want|wants|wanted|going|like|gonna|try|tried|trying) to (?:die|be dead|not be here"
      r"|not exist|end it|end my life|disappear)\b", False),
-    ("self_harm", "self-harm phrase",
+    ("suicidal_thoughts", "suicidal thoughts",
      r"\b(?:end|ending|take|taking) (?:my own life|my life|it all)\b|\bend it all\b", False),
-    ("self_harm", "self-harm phrase",
+    ("suicidal_thoughts", "suicidal thoughts",
      r"\bwish (?:i|that i) (?:was|were|could be|could just be) dead\b|\bbetter off dead\b"
      r"|\bbetter off without me\b|\bwish i (?:was|were|had) never (?:been )?born\b"
      r"|\bwish i (?:wasnt|was not|werent) (?:born|alive|here)\b", False),
-    ("self_harm", "self-harm phrase",
+    ("suicidal_thoughts", "suicidal thoughts",
      r"\b(?:do not|never) want to (?:live|be alive|wake up|exist|be here anymore|be here any more)\b"
      r"|\bno (?:point|reason) (?:in )?(?:living|to live|being alive)\b|\bnothing to live for\b"
      r"|\bnot worth living\b|\bfeel like dying\b|\bwant to die\b|\bready to die\b"
@@ -332,7 +357,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|them))\b"
      r"|\b(?:please |someone |can someone |can you )help me\b|\bhelp me please\b|\bneed help\b(?! with)"
      r"|\bcomes? round at night\b|\bfollow(?:s|ed|ing)? me\b|\bwatch(?:es|ing)? me (?:sleep|in|through|when)\b"
-     r"|\bin danger\b|\bthreat(?:en|ens|ened|ening)? (?:me|us)\b|\b(?:hide|hiding) (?:from|in my room|under)\b|\block my (?:door|room|bedroom)\b", False),
+     r"|\bin danger\b|\bfor (?:my own )?protection\b|\bthreat(?:en|ens|ened|ening)? (?:me|us)\b|\b(?:hide|hiding) (?:from|in my room|under)\b|\block my (?:door|room|bedroom)\b", False),
     # bullying
     ("bullying", "bullying",
      r"\bbull(?:y|ies|ied|ying)\b|\bpick(?:s|ed|ing)? on (?:me|us)\b|\bcall(?:s|ed|ing)? me names\b"
@@ -361,6 +386,165 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:shouting|screaming|fighting|fight|fights|hitting) (?:at each other|each other|all the time"
      r"|every night|really loud)\b|\b(?:smash|smashes|smashed|breaks|broke|throws|threw) (?:things|stuff"
      r"|the house|plates|the door|the tv)\b", True),
+    # --- added for issue 18: plain words and the statutory categories ---------------------
+    # Plain naming of abuse: "i am being abused", "he abuses me", "abuse". Never negatable:
+    # "he doesnt abuse me any more" is still past abuse, and a person reads it.
+    ("physical_abuse", "abuse disclosure",
+     r"\babus(?:e|es|ed|ing|er|ers|ive)\b|\bbeing hurt\b|\b(?:hurt|hurts|hurting) (?:me|us)\b"
+     r"|\bviolent (?:to|towards|with) (?:me|us)\b|\b(?:is|are|gets|get) violent\b"
+     r"|\b(?:hits|hit|kicks|punches|slaps) me\b|\bkeep getting hit\b|\bhit (?:at home|at my)\b"
+     r"|\bbreak my (?:legs?|arms?|neck|face|nose)\b|\b(?:knocked|knocks) me out\b|\bkicked me\b"
+     r"|\bmy (?:nose|lip|mouth|head) (?:bled|was bleeding|is bleeding)\b|\bburnt my\b|\bburned my\b"
+     r"|\bshakes me\b|\bpush(?:es|ed)? me (?:around|over|down|into|against)\b|\bbuckle\b", True),
+    # Emotional abuse: put-downs, threats, control, rejection.
+    ("emotional_abuse", "emotional abuse",
+     r"\b(?:worthless|useless|thick|stupid|an idiot|a waste of space|a mistake|a burden|a disappointment|disgusting|evil|a liar|rubbish)\b"
+     r"(?<!not worthless)|\bemotional(?:ly)? abus\w*|\bnever (?:been|have been) born\b|\bnobody (?:will ever|would ever) love me\b"
+     r"|\b(?:threaten|threatens|threatened) to (?:send|throw|kick|put) me\b|\bsend me away\b|\bthrow me out\b"
+     r"|\bhumiliat\w*|\b(?:puts|put) me down\b|\bmakes? me feel (?:like )?(?:rubbish|nothing|stupid|worthless|scared)\b"
+     r"|\bignores? me for days\b|\b(?:wishes|wish|wished) (?:i|she|he) (?:was never|had never|never had)\b"
+     r"|\bits my fault\b|\bmy fault (?:mum|dad) left\b|\bruined the family\b|\bscreams? in my face\b"
+     r"|\bshout(?:s|ed|ing)? at me\b|\bscreamed at\b|\btreat(?:s|ed)? me like (?:i am )?(?:nothing|dirt|rubbish)\b"
+     r"|\bcontrols? everything\b|\bpunished for everything\b|\b(?:only )?keep me for the money\b"
+     r"|\bno one else would have me\b|\b(?:called|call|calls) (?:me )?a retard\b|\bpretend (?:i am|im) not there\b|\bi do not belong\b|\bcalls? me (?:a )?retard\b"
+     r"|\bwill not let me see (?:my friends|anyone)\b|\breads? all my messages\b|\bmake fun of me for crying\b"
+     r"|\bkill my (?:dog|cat|pet)\b|\bshamed\b|\babortion\b|\bshut up and that nobody cares\b|\bnot allowed to talk\b"
+     r"|\bstand in the corner for hours\b|\bbeg for food\b|\bend up like my dad\b|\bput me in care\b|\bnobody wants me\b",
+     True),
+    # Sexual abuse said in other words: unwanted touching, "down there", rape. Never negatable.
+    ("sexual_abuse", "sexual abuse disclosure",
+     r"\b(?:touch|touches|touched|touching|tuch|fiddles? with|strokes?|stroked|rubs?|rubbed|grabs?|grabbed) (?:me|my|us)\b"
+     r"|\b(?:i|we) (?:was|were|got|get|am|are|been|being) (?:touched|groped|molested|fiddled with)\b|\bunwanted touch\w*"
+     r"|\bdown there\b|\bprivate (?:bits|parts?|area)\b|\bprivates\b|\b(?:my|his|her) (?:boob|boobs|bum|willy|chest|breasts?)\b"
+     r"|\bsexual(?:ly)? abus\w*|\binappropriate(?:ly)?\b|\bsex stuff\b|\bhave sex\b|\bhad sex\b|\bporn\b|\bforced himself\b"
+     r"|\bspecial cuddle\b|\blies on top of me\b|\bsneaks? into my bed\b|\bgets? into my bed\b|\bin my bed\b|\bfeels? me up\b"
+     r"|\bno clothes\b|\bclothes off\b|\btop off\b|\bunder my clothes\b|\bdown my (?:pants|trousers|knickers)\b"
+     r"|\bin the (?:shower|bath(?:room)?) when\b|\bwatch(?:es|ed)? me (?:in the shower|get changed|getting changed|undress)\b"
+     r"|\bcomes? (?:in|into) (?:my room|the bathroom)\b|\blie down with him\b|\brude (?:videos|pictures|messages|photos)\b"
+     r"|\bdirty (?:videos|messages|pictures)\b|\bhis (?:privates|private parts|willy)\b"
+     r"|\b(?:makes?|made|forced?|forces) me (?:do (?:stuff|things|it|sex|sexual)|touch|watch (?:porn|him|them|rude|videos)|kiss|sit on|take|have sex|lie)\b"
+     r"|\bwhere (?:he|she|they) (?:should not|shouldnt)\b|\bvideo of (?:himself|herself|his)\b|\bdo things i do not want\b|\bdoes things to me\b"
+     r"|\bkiss(?:es|ed)? me on the lips\b|\bfeels wrong\b|\bsexual\b|\braped?\b", False),
+    # Neglect: no food, locked cupboards, no heating, left alone, not cared for.
+    ("neglect", "neglect disclosure",
+     r"\bno (?:food|heating|heat|hot water|electric|electricity|gas|soap|toothpaste|coat|clean clothes|bed|money for food)\b"
+     r"|\bnever any(?:thing)? (?:food|to eat)\b|\bnothing to eat\b|\bnothing in the (?:fridge|cupboards?)\b"
+     r"|\b(?:cupboards?|fridge|kitchen|food) (?:is |are )?(?:always |kept )?locked\b|\block(?:s|ed)? (?:the )?(?:food|fridge|cupboards?|kitchen)\b"
+     r"|\bkeeps? the (?:fridge|cupboards?|food) locked\b|\bhungry (?:all the time|every day|at home|always)\b|\balways hungry\b"
+     r"|\bgo(?:es)? to bed hungry\b|\bonly (?:eat|meal)\b.*\bschool\b|\bonly eat at school\b|\bsteal food\b|\beat (?:out of|from) bins\b"
+     r"|\b(?:have not|havent|not) (?:eaten|had (?:a )?(?:proper )?meal|had food)\b|\bnot eaten since\b"
+     r"|\bneglect(?:ed|ing)?\b|\bnobody (?:feeds|looks after|cares for|washes) (?:me|us)\b|\bno one (?:feeds|looks after|makes me)\b"
+     r"|\b(?:left|leaves|leave|leaving) (?:me |us )?(?:alone|on my own|on our own|home alone|by myself|in charge)\b"
+     r"|\b(?:im|i am|i get|we get|i was|we are) (?:always )?(?:left )?(?:alone|on my own) (?:a lot|all (?:night|weekend|day)|at night|for days)\b"
+     r"|\bleft alone\b|\bhome alone\b|\blook after (?:my |the )?(?:little|baby|babies|younger|sisters|brothers)\b"
+     r"|\bin bed all day\b|\b(?:always|every night|is|are) drunk\b|\bpassed out\b|\bon drugs\b|\bneedles\b|\bspends? the money on\b"
+     r"|\bsells? our food\b|\bfood money\b|\bsame clothes all week\b|\bi smell\b|\bcan not wash\b|\bholes? in my shoes\b|\bholes\b.*\bshoes\b"
+     r"|\bnobody takes me to the (?:doctor|dentist)\b|\bnever takes? me to the (?:doctor|dentist)\b|\bwet and no one\b"
+     r"|\b(?:full of rubbish|mould everywhere)\b|\bsleep (?:on the floor|in the car)\b|\bcereal for dinner\b|\belectric ran out\b"
+     r"|\bnobody comes home\b|\bnot fed\b|\bdo not get fed\b|\bforgets? (?:to feed|about) (?:me|us)\b|\bstarving every day\b"
+     r"|\bno (?:dinner|tea|breakfast|meals?)\b|\bfreezing (?:in my room|at home|in the house)\b|\bso cold in my room\b", True),
+    # Online abuse and grooming: requests for pictures, meeting, sextortion, secrecy online.
+    ("online_abuse_grooming", "online grooming or abuse",
+     r"\bgroom(?:ed|ing|s|er|ers)?\b|\bnudes?\b|\bsend (?:him |her |them )?(?:pictures|a picture|photos|a photo|pics|nudes)\b"
+     r"|\b(?:asks?|asked|asking|wants?|wanted) (?:me )?(?:for )?(?:pictures|a picture|photos|a photo|pics|nudes)\b"
+     r"|\bpictures (?:of|in) (?:me|my (?:body|underwear|bra))\b|\bpicture (?:in|of) my\b|\bin my underwear\b"
+     r"|\bwants? (?:me )?to meet\b|\bmeet (?:me|up)\b|\b(?:sextort\w*|blackmail\w*)\b|\b(?:post|share|send|shared|sent) my (?:pictures|photos|pics|nudes)\b"
+     r"|\bmy (?:pictures|photos|pics|picture|photo) (?:got |get |were |was )?(?:shared|sent|posted|around)\b"
+     r"|\b(?:on|go on) (?:cam|camera|video)\b|\bvideo call\b|\bcamera on\b|\bdelete (?:our|the) (?:chats|messages)\b"
+     r"|\bmature for my age\b|\b(?:asks?|asked|asking)(?: me)?(?: for)? (?:where i live|my address|how old i am)\b|\b(?:stranger|man|adult|guy|someone|older guy)\b.*\b(?:online|snap|insta|tiktok|discord|messag\w*)\b"
+     r"|\b(?:online|snap|insta|instagram|tiktok|discord|roblox|fortnite|whatsapp|xbox)\b.*\b(?:loves me|secret|pictures|pics|meet|gifts|money|sexual|creepy|run away|older|30|pick me up|keep it)\b"
+     r"|\bcreepy messages\b|\bsexual questions\b|\bpicture of his\b|\bfake account of me\b|\bhes coming to see me\b", False),
+    # Secrecy asked by an adult (a grooming sign), kept from the old rules' "grooming" code.
+    ("grooming", "secret-keeping",
+     r"\b(?:do not|dont) tell (?:anyone|my (?:carers?|mum|dad|social worker))\b|\bour secret\b|\bkeep it (?:a )?secret\b"
+     r"|\bnot to tell\b|\btold me not to tell\b", False),
+    # Exploitation: criminal (county lines) and sexual.
+    ("exploitation", "exploitation",
+     r"\b(?:carry|carrying|carries|hold|holding|holds|keep|keeping|stash|stashing|hide|hiding|deliver|delivering|drop|dropping"
+     r"|take|taking|move|moving|sell|selling) (?:their |his |the |some )?(?:stuff|things|bags?|packages?|parcels?|drugs|weed|knives|a knife)\b"
+     r"|\bexploit\w*|\bcounty lines?\b|\brun(?:ning)? lines\b|\b(?:go|going|went) country\b|\btrap house\b|\bdo runs\b|\bdoing runs\b"
+     r"|\b(?:owe|owes|owed|in debt to) (?:them|him|her|people|money)\b|\bwork it off\b|\bi owe\b"
+     r"|\b(?:older|old) (?:boys?|lads?|men|man|guys?|kids|ones|boyfriend)\b.*\b(?:money|weed|drink|drugs|vapes?|lifts?|phone|parties|party|stuff|cars?|hold|carry|make|give)\b"
+     r"|\b(?:give|gives|gave|given|giving) me (?:a )?(?:new )?(?:money|weed|drugs|drink|alcohol|vapes?|lifts?|a phone|phone)\b"
+     r"|\bsell (?:weed|drugs)\b|\bsteal for them\b|\bgiven (?:alcohol|drink|drugs|weed|money|vapes?) by\b|\bshoplift for them\b|\bbring other kids\b|\bsleep with (?:people|men|their)\b"
+     r"|\bhave sex with their\b|\bpicked up at night\b|\bpick me up from the home\b|\bcars with older\b|\bin cars with\b"
+     r"|\b(?:paid|pay|pays) (?:me )?to (?:hold|carry|deliver|drop|keep|move)\b|\bother (?:towns?|cities|city)\b|\bin a flat for days\b"
+     r"|\bhurt my family if i stop\b|\bstab me if i stop\b|\bif i stop\b|\bthey use me\b|\buse me to\b|\bon the train\b.*\bdeliver\b", False),
+    # Domestic abuse at home: violence between adults the child sees or hears.
+    ("domestic_abuse", "domestic abuse",
+     r"\bdomestic (?:abuse|violence)\b|\bviolence (?:at home|in (?:my|our|the) house)\b|\bthere is violence\b"
+     r"|\b(?:hits|hit|hitting|beats|beat|hurts|hurt|hurting|chokes|choked|strangled|pushed|threw|drags|punched) (?:my )?(?:mum|mam|mom|her|my dad|my nan)\b"
+     r"|\bthreatens? to kill my (?:mum|mam|mom|dad)\b|\bbeats? her up\b|\b(?:my )?(?:mum|mam) (?:has|got) (?:bruises|hit)\b"
+     r"|\bprotect my mum\b|\bstop him hurting\b|\bcontrols my mum\b|\blocked (?:my )?mum\b|\b(?:parents|they|mum and dad) (?:fight|argue|scream)\b"
+     r"|\blot of fighting\b|\bfighting (?:at home|in the house|all the time)\b|\bsmash(?:es)? things\b|\bthings get broken\b"
+     r"|\bthrow things at each other\b|\bscared when they fight\b|\bcall the police when\b", True),
+    # Bullying and cyberbullying.
+    ("bullying", "bullying",
+     r"\b(?:cyber ?)?bull(?:y|ies|ied|ying|yed)\b|\bcyberbull\w*|\bhate page\b|\b(?:mean|horrible|nasty|racist) to me\b"
+     r"|\bpick(?:s|ed|ing)? on\b|\bpicked on\b|\bgang(?:s|ed)? up\b|\blaugh(?:s|ed|ing)? at me\b|\bmake fun of\b|\bmakes fun of\b"
+     r"|\bcall(?:s|ed|ing)? me (?:names|a freak|smelly|a paki|gay)\b|\bsharing a video of me\b|\bfilm me\b|\bnasty (?:comments|messages)\b"
+     r"|\bhorrible (?:messages|stuff)\b|\bspread(?:s|ing)? rumou?rs\b|\bkys\b|\bkill yourself\b|\bmonkey noises\b|\bignore me\b"
+     r"|\btripped me\b|\bjumped me\b|\bsteal my (?:things|stuff)\b|\btake my (?:lunch|dinner) money\b|\bthrow stuff at me\b"
+     r"|\bpush me (?:around|in the)\b|\bwill not let me sit\b|\bbecause of the bullies\b|\bto be abused\b", True),
+    # Self-harm: hurting oneself on purpose. Never negatable ("i dont cut anymore but i want to").
+    ("self_harm", "self-harm phrase",
+     r"\bi (?:cut|sh)\b|\bcutting\b|\bself ?harm\w*|\bsh\b|\brelapsed?\b|\bblade\b|\brazor\b|\bscars?\b|\bcuts\b"
+     r"|\bon purpose\b|\bhurt myself\b|\bhurting myself\b|\bharm myself\b|\bcut (?:my|myself)\b|\bburn(?:t|ed)? myself\b"
+     r"|\bscratch(?:es|ed|ing)? (?:myself|my)\b|\bpunch walls\b|\bhit myself\b|\bstarve myself\b|\bsick after i eat\b|\bthrow up\b"
+     r"|\boverdos\w*|\b(?:too many|loads of|load of|extra) (?:pills|tablets|paracetamol)\b|\bbang my head\b|\bpull my hair out\b"
+     r"|\bdo not eat on purpose\b|\bnot eating\b|\bcarve\b|\bnails into my skin\b|\bbleach\b|\bbruise myself\b|\bpunish myself\b"
+     r"|\bclean from cutting\b|\bsharpener\b|\bcut (?:any more|anymore|again)\b|\b(?:want|wanna) to cut\b|\bsee my cuts\b|\bfeel something\b|\bfeel numb\b|\bhob on purpose\b", False),
+    # Suicidal thoughts, active and passive. Never negatable ("i dont want to kill myself" is read).
+    ("suicidal_thoughts", "suicidal thoughts",
+     r"\bkill(?:ing)? myself\b|\bkms\b|\bunalive\w*|\bsuicid\w*|\bend (?:it|my life|it all)\b|\bending (?:it|my life)\b"
+     r"|\b(?:want|wanna|going) to die\b|\bwanna die\b|\b(?:better|happier|easier|relieved)\b.*\b(?:without me|if i (?:was|were|wasnt|was not) (?:gone|dead|here))\b"
+     r"|\b(?:notice|care|miss me|cry)\b.*\bif i (?:disappeared|died|was gone|was dead|went|just disappeared)\b|\bnobody would (?:miss|notice|care)\b"
+     r"|\bno one would (?:miss|notice|care)\b|\bwould anyone (?:even )?notice\b|\bbetter (?:off )?without me\b|\bwithout me\b"
+     r"|\b(?:do not|dont) want to (?:be alive|live|exist|be here|wake up|be on this earth)\b|\bwish i (?:was|were) (?:dead|never born)\b"
+     r"|\bnever (?:been )?born\b|\bnever wake up\b|\bnot wake up\b|\bsleep forever\b|\bstop (?:existing|living)\b|\bpoint (?:of|in) (?:me|living)\b"
+     r"|\bno point (?:in )?living\b|\bnothing to live for\b|\bnot worth living\b|\bis not worth living\b|\bdone with life\b|\bgive up on life\b"
+     r"|\bcan not do this anymore\b|\bit all to stop\b|\bin heaven\b|\bgoodbye (?:note|letter)\b|\bsaying goodbye to everyone\b"
+     r"|\bhang myself\b|\bjump (?:off|in front)\b|\bjumping off\b|\bpills saved\b|\bhow to kill\b|\bshould (?:just )?(?:die|be dead|go)\b"
+     r"|\bbe dead\b|\bas well be dead\b|\bi died\b|\bif i died\b|\bthinking about (?:dying|death|ending)\b|\bthink about dying\b"
+     r"|\bdisappear forever\b|\bmy funeral\b|\ba car would hit me\b|\bno future\b|\bsee a future\b|\bwant to disappear\b", False),
+    ("fgm", "fgm",
+     r"\bfgm\b|\bgenital\b|\bmutilat\w*|\bcircumcis\w*|\bsunna\b|\btype (?:1|2|3|one|two|three)\b|\b(?:cut|cutting) (?:me )?down there\b"
+     r"|\bthe cutting\b|\bbe cut\b|\bget cut\b|\bgets? cut\b|\bwas cut\b|\bunless (?:i am|im) cut\b|\bcut (?:like|me)\b|\bbe closed\b"
+     r"|\bgirls (?:must|should|have to) be cut\b|\bdo it to my (?:little |baby |younger )?sister\b|\bmake me a woman\b|\bbe clean\b|\bcut me\b|\bcutting me\b", False),
+    ("forced_marriage_honour", "forced marriage or honour-based abuse",
+     r"\bforced marriage\b|\b(?:forcing|forced|force|make|making|made) me (?:to )?(?:get )?marr\w*|\bmarry (?:my cousin|him|a man|an old man|someone)\b"
+     r"|\b(?:marry|married) (?:me )?off\b|\bhave to marry\b|\bhave to get married\b|\bwill be married\b|\bnot allowed to choose my husband\b"
+     r"|\bno choice who i marry\b|\bmen to marry\b|\bmy wedding\b|\bengaged\b|\bmarried at 1[0-7]\b|\bmarr\w* when (?:i am|im) 1[0-7]\b"
+     r"|\bhonou?r\b|\bshame (?:on )?the family\b|\bbrought shame\b|\bdishonou?r\w*|\bdisown\w*|\b(?:took|taken|hid|hide|kept|keep) my passport\b"
+     r"|\b(?:sent|sending|send|taken|taking|take) (?:me )?(?:abroad|back home|back to my country|out of the country|away to)\b|\bone way ticket\b"
+     r"|\bsent (?:back|abroad)\b|\bwill not come back\b|\bnot come back\b|\bwont come back\b|\btalking to boys\b|\bmy girlfriend they will\b"
+     r"|\bwhat people say\b|\bfamily honou?r\b|\bbeing sent (?:to live|away|abroad|back)\b|\bsent to live with \w+ (?:\w+ )?abroad\b", False),
+    ("radicalisation", "radicalisation",
+     r"\bradicali[sz]\w*|\bextremis\w*|\bbrainwash\w*|\bterroris\w*|\bisis\b|\bjihad\w*|\bmartyr\w*|\bkuffar\b|\bnazi\w*|\brace war\b"
+     r"|\bjoin (?:them|us|an?|the) (?:and fight|group|cause|fight)\b|\bjoin (?:them|isis|an extremist)\b|\bgo (?:abroad |to syria )?(?:and )?fight\b|\bto syria\b"
+     r"|\b(?:make|making) (?:a )?(?:bomb|bombs|weapons)\b|\b(?:attack|shoot|kill|hurt) (?:my school|people|muslims|jews)\b|\bhate (?:muslims|jews|them)\b"
+     r"|\bbeheading\w*|\bbeing replaced\b|\bviolence is the only way\b|\bfor the cause\b|\bplanning an attack\b|\bsoldier for\b"
+     r"|\bpeople like me should hate\b|\bvideos about killing\b|\bleaflets about killing\b|\bduty to fight\b|\bshoot people\b", False),
+    ("trafficking_modern_slavery", "trafficking or modern slavery",
+     r"\btraffick\w*|\bslave\w*|\bslavery\b|\b(?:do not|dont|never) (?:get )?pa(?:y|id) me\b|\bdo not get paid\b|\bi do not get paid\b"
+     r"|\btakes? all (?:the|my) money\b|\bkeep my money\b|\b(?:took|take|taken|keep|kept) my (?:passport|papers|documents)\b"
+     r"|\bowe (?:him|them) for bringing me\b|\bbrought me (?:to this country|here)\b|\bpay back\b|\bwork off my debt\b|\bmy debt\b"
+     r"|\bmakes? me work\b|\bmade to work\b|\bhave to work\b|\bwhere i work\b|\bcannabis farm\b|\bnail bar\b|\bcar wash\b"
+     r"|\bsells? me\b|\bsold me\b|\bin a lorry\b|\bdeport\w*|\bbeg on the street\b|\bcity to city\b|\bnot allowed to leave\b|\blocked in\b", False),
+    ("missing", "running away or going missing",
+     r"\brun(?:ning)? away\b|\bran away\b|\bran off\b|\brunning off\b|\bgo(?:ing|ne)? missing\b|\bwent missing\b|\breported missing\b"
+     r"|\bsl(?:ept|eep|eeping) (?:rough|on the street|in a park|in a stairwell)\b|\bstayed out all night\b|\bhomeless\b"
+     r"|\bnowhere to (?:sleep|go|stay)\b|\b(?:do not|dont) have anywhere to (?:sleep|go|stay)\b|\bnot going back\b|\bnever come back\b"
+     r"|\bpacking my bag\b|\bleaving .* and not coming back\b|\bi left and\b|\bleft the home\b|\bdid not go back\b|\bsneak out\b"
+     r"|\b(?:random|strangers?) (?:mans |mens )?(?:house|flat)\b|\b(?:do not|dont) want to go home so\b|\bbeen missing\b", True),
+    ("unsafe_placement", "feels unsafe where they live",
+     r"\b(?:do not|dont|never|not|can not) (?:feel |really |always |ever |very |be )*safe (?:at|in|with|where)\b"
+     r"|\bunsafe (?:at|in|here|where|with)\b|\bnot safe (?:at|in|here|where)\b|\b(?:is|its) not safe\b"
+     r"|\bscared (?:at|in|to go) (?:home|my|the|his|her|where)\b|\bscared at\b|\bscared to go home\b|\bfrightened at home\b"
+     r"|\b(?:do not|dont) want to (?:go back|go home|live)\b|\bget me out of\b|\bmove me from\b|\bneed to get out of here\b"
+     r"|\block my door\b|\bchair against my door\b|\bcan not sleep\b.*\bscared\b|\bin danger (?:at|in)\b|\bscares me\b"
+     r"|\b(?:someone|the other kids|older kid)\b.*\b(?:threatens|scares|scary)\b|\bplacement is scary\b|\bscary\b"
+     r"|\bhate it here\b|\bhide in my room\b|\bscared (?:all the time|of (?:him|her|them|my|the|someone))\b|\bterrified of\b", True),
 )
 
 # Words that carry risk only beside a strongly negative sentence (second signal).
@@ -400,7 +584,11 @@ RISK_THRESHOLD = 3
 RISK_NEGATIVE_POLARITY = -0.2
 
 _NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "none", "nor", "neither", "noone"})
-_ABUSE_CATEGORIES = frozenset({"physical_abuse", "emotional_abuse", "neglect", "bullying", "domestic_abuse"})
+# Harm by others that "any more / used to" keeps flagged when negated: past abuse is still told
+# to a person. Bullying is not here: "im not bullied any more" is not flagged (see ENDED).
+_ABUSE_CATEGORIES = frozenset({"physical_abuse", "emotional_abuse", "neglect", "domestic_abuse"})
+# A negator followed by one of these is not a negation of the harm: "they wont stop hitting me".
+_NOT_A_NEGATION = frozenset({"stop", "stops", "stopped", "quit", "leave", "help", "believe", "listen", "listens"})
 _STILL = re.compile(r"\b(?:anymore|any more|again|still|no more|used to)\b")
 
 WEIGHTS: dict[str, float] = {
@@ -480,7 +668,8 @@ _DOUBLE = re.compile(r"([a-z])\1")
 def _rule_words() -> frozenset[str]:
     words: set[str] = set()
     for _category, _reason, pattern, _negatable in RULES:
-        words.update(re.findall(r"[a-z]{3,}", pattern))
+        # "\\bunsafe" must give "unsafe", not "bunsafe": drop regex escapes first
+        words.update(re.findall(r"[a-z]{3,}", re.sub(r"\\[a-zA-Z]", " ", pattern)))
     return frozenset(words)
 
 
@@ -500,6 +689,11 @@ def _idioms() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((re.compile(p), r) for p, r in IDIOMS)
 
 
+@lru_cache(maxsize=1)
+def _ended() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(p), r) for p, r in ENDED)
+
+
 def _within_one_edit(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -515,7 +709,52 @@ def _within_one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Everyday English spellings (TextBlob's frequency list, shipped in the package): never "corrected"."""
+    from pathlib import Path
+
+    import textblob
+
+    path = Path(textblob.__file__).parent / "en" / "en-spelling.txt"
+    words = set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.startswith(";"):
+                words.add(line.split(" ", 1)[0].lower())
+    if len(words) < 10_000:  # a broken install must be loud, not a screen that corrects nothing
+        raise RuntimeError(f"TextBlob's English word list is missing or short: {path}")
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _fuzzy_index() -> dict[str, tuple[str, ...]]:
+    """Each risk word and each of its one-letter deletions -> the risk words (a deletion index).
+
+    Risk words are ``FUZZY_WORDS`` and every word of five letters or more in the rules, so a
+    child's typo in any rule word ("htting", "lokced", "nudse") is read as the word.
+    """
+    targets = set(FUZZY_WORDS) | {w for w in _rule_words() if len(w) >= 5}
+    index: dict[str, set[str]] = {}
+    for word in targets:
+        index.setdefault(word, set()).add(word)
+        for i in range(len(word)):
+            index.setdefault(word[:i] + word[i + 1:], set()).add(word)
+    return {key: tuple(sorted(words)) for key, words in index.items()}
+
+
+def _fuzzy(token: str) -> str | None:
+    index = _fuzzy_index()
+    candidates = set(index.get(token, ()))
+    for i in range(len(token)):
+        candidates.update(index.get(token[:i] + token[i + 1:], ()))
+    # nearest length first, then a swap of two letters (the commonest slip on a phone), then A-Z
+    found = sorted((abs(len(w) - len(token)), sorted(w) != sorted(token), w)
+                   for w in candidates if _within_one_edit(token, w))
+    return found[0][2] if found else None
+
+
+@lru_cache(maxsize=16384)
 def _word(token: str) -> str:
     if token in SPELLINGS:
         return SPELLINGS[token]
@@ -528,10 +767,11 @@ def _word(token: str) -> str:
             return SPELLINGS[single]
         if single in known:
             return single
-    if len(token) >= 6:
-        for word in FUZZY_WORDS:
-            if _within_one_edit(token, word):
-                return word
+    # A typo of a risk word, unless the token is itself an everyday English word ("beast" stays).
+    if len(token) >= 4 and token not in _english_words():
+        corrected = _fuzzy(token)
+        if corrected:
+            return corrected
     return token
 
 
@@ -555,6 +795,8 @@ def normalise(text: str) -> str:
     out = " ".join(_word(t) for t in out.split())
     out = out.replace("noone", "no one")
     for pattern, replacement in _idioms():
+        out = pattern.sub(replacement, out)
+    for pattern, replacement in _ended():
         out = pattern.sub(replacement, out)
     return out
 
@@ -593,6 +835,9 @@ def _negated(text: str, breaks: list[bool], start: int, end: int, category: str)
     if "no one" in " ".join(before):
         found.add("nobody")
     if not found & _NEGATORS:
+        return False
+    last = max(i for i, w in enumerate(before) if w in _NEGATORS or w == "one")
+    if set(before[last + 1:]) & _NOT_A_NEGATION:
         return False
     # "he doesnt hit me anymore / he used to": past harm is still a disclosure. The rest of the
     # answer is searched, not just the clause, so a stray full stop cannot hide it.
