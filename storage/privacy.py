@@ -46,6 +46,7 @@ from storage.models import (
     YouSaidWeDid,
     utcnow,
 )
+from surveys.spreadsheet_safety import spreadsheet_cell
 
 # Outbox rows still waiting to go keep their address: purging them would lose a message.
 _UNSENT = ("queued", "sending")
@@ -260,7 +261,11 @@ def subject_access_export(session: Session, child_ref: str, *, staff_id: int | N
 
 
 def export_as_csv(export: dict[str, Any]) -> str:
-    """One CSV of a subject access export: table, row id, column, value (every stored field)."""
+    """One CSV of a subject access export: table, row id, column, value (every stored field).
+
+    The child's words are written as text a spreadsheet never runs ("=..." becomes
+    "'=..."; ``spreadsheet_cell``); numbers stay numbers.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["table", "row_id", "column", "value"])
@@ -269,7 +274,8 @@ def export_as_csv(export: dict[str, Any]) -> str:
             for column, value in row.items():
                 if isinstance(value, dict | list):
                     value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-                writer.writerow([table, row.get("id"), column, "" if value is None else value])
+                writer.writerow([spreadsheet_cell(cell) for cell in
+                                 (table, row.get("id"), column, "" if value is None else value)])
     return buffer.getvalue()
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from surveys.report_tables import SUPPRESSED, Table, attribution, period_label, report_tables
+from surveys.spreadsheet_safety import spreadsheet_cell, xml_text
 
 FORMATS = ("json", "csv", "xlsx", "docx")
 Progress = Callable[[str], None]  # called once per step done (a table written, a chart drawn)
@@ -28,24 +29,37 @@ def to_json(report: dict[str, Any]) -> str:
 
 
 def write_csv(report: dict[str, Any], stream: IO[str], progress: Progress | None = None) -> None:
-    """All tables in one CSV: each starts with a row ``["table", title]`` and its header row."""
-    writer = csv.writer(stream)
-    writer.writerow(["report", period_label(report)])
-    writer.writerow([])
+    """All tables in one CSV: each starts with a row ``["table", title]`` and its header row.
+
+    Every text cell goes through ``spreadsheet_cell``: a quote that begins with "=" is
+    written as text ("'=..."), never as a formula a spreadsheet would run.
+    """
+    raw = csv.writer(stream)
+
+    def writerow(cells: list[Any]) -> None:
+        raw.writerow([spreadsheet_cell(cell) for cell in cells])
+
+    writerow(["report", period_label(report)])
+    writerow([])
     for table in report_tables(report):
-        writer.writerow(["table", table.title])
-        writer.writerow(table.columns)
+        writerow(["table", table.title])
+        writerow(table.columns)
         for row in table.rows:
-            writer.writerow(["" if cell is None else cell for cell in row])
+            writerow(["" if cell is None else cell for cell in row])
         if table.note:
-            writer.writerow(["note", table.note])
-        writer.writerow([])
+            writerow(["note", table.note])
+        writerow([])
         if progress:
             progress(table.title)
 
 
 def write_xlsx(report: dict[str, Any], stream: IO[bytes], progress: Progress | None = None) -> None:
-    """An Excel workbook with one sheet per table (numbers stored as numbers)."""
+    """An Excel workbook with one sheet per table (numbers stored as numbers).
+
+    Text is always a string cell, never a formula: ``spreadsheet_cell`` quotes text that
+    begins with "=" (openpyxl would store it as a formula) and the like, and drops the
+    control characters an XLSX file cannot hold.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -54,18 +68,22 @@ def write_xlsx(report: dict[str, Any], stream: IO[bytes], progress: Progress | N
     bold = Font(bold=True)
     for table in report_tables(report):
         sheet = workbook.create_sheet(table.name[:31])
-        sheet.append([table.title])
+
+        def append(cells: list[Any], sheet=sheet) -> None:  # noqa: ANN001 - bound per sheet
+            sheet.append([spreadsheet_cell(cell, xlsx=True) for cell in cells])
+
+        append([table.title])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([period_label(report)])
-        sheet.append([])
-        sheet.append(table.columns)
+        append([period_label(report)])
+        append([])
+        append(table.columns)
         for cell in sheet[4]:
             cell.font = bold
         for row in table.rows:
-            sheet.append(list(row))
+            append(list(row))
         if table.note:
-            sheet.append([])
-            sheet.append([table.note])
+            append([])
+            append([table.note])
         for index, column in enumerate(table.columns, start=1):
             width = max([len(str(column))] + [len(str(r[index - 1] or "")) for r in table.rows[:200]])
             sheet.column_dimensions[sheet.cell(row=4, column=index).column_letter].width = min(60, max(8, width + 2))
@@ -143,13 +161,13 @@ def _docx_table(document, table: Table) -> None:  # noqa: ANN001
     grid = document.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
     for cell, heading in zip(grid.rows[0].cells, table.columns, strict=True):
-        cell.text = str(heading)
+        cell.text = xml_text(str(heading))
         for run in cell.paragraphs[0].runs:
             run.bold = True
     for row in table.rows:
         cells = grid.add_row().cells
         for cell, value in zip(cells, row, strict=True):
-            cell.text = "" if value is None else str(value)
+            cell.text = "" if value is None else xml_text(str(value))
 
 
 THEME_TITLES = {"family_contact": "Contact with family", "school": "School and education",
@@ -184,7 +202,7 @@ def _docx_quotes(document, report: dict[str, Any]) -> None:  # noqa: ANN001
             if (quote["text"], signed) in printed:
                 continue
             printed.add((quote["text"], signed))
-            document.add_paragraph(f"\u201c{quote['text']}\u201d {signed}", style="Quote")
+            document.add_paragraph(xml_text(f"\u201c{quote['text']}\u201d {signed}"), style="Quote")
     document.add_paragraph("Only quotes approved by a manager, redacted and attributed by role and age.")
 
 
