@@ -3,9 +3,10 @@
 - ``purge``: contact details (phone, email, chat id, message addresses and bodies) go
   N days after the review (messages that belong to no invitation, N days after they
   came or went); free text (answers, the copy of them in the conversation state,
-  closed alerts' excerpts, candidate quotes) goes after its own, longer period; records
-  of unknown-link guesses go after a day. Rows stay, so every aggregate figure is
-  unchanged. Safe to run as often as you like (cron): a second run finds nothing.
+  closed alerts' excerpts, candidate quotes, the words of answers a paper key-in
+  replaced) goes after its own, longer period; records of unknown-link guesses go
+  after a day. Rows stay, so every aggregate figure is unchanged. Safe to run as
+  often as you like (cron): a second run finds nothing.
 - ``subject_access_export``: everything stored about one ``child_ref`` and nothing
   about anyone else, as JSON-ready data or CSV rows: their reviews and everything
   hanging off them, messages from or to their addresses that matched no invitation
@@ -34,6 +35,7 @@ from storage.audit import record
 from storage.models import (
     Alert,
     Answer,
+    AnswerRevision,
     AuditEvent,
     InboundMessage,
     Invitation,
@@ -106,6 +108,10 @@ def purge(session: Session, *, contact_days: int, free_text_days: int, now: date
         ("free-text answers", Answer,
          (Answer.invitation_id.in_(text_invitations), Answer.free_text.is_not(None)),
          {"free_text": None}),
+        # An answer replaced by a paper key-in keeps its words in a revision: same schedule.
+        ("free-text answer revisions", AnswerRevision,
+         (AnswerRevision.invitation_id.in_(text_invitations), AnswerRevision.free_text.is_not(None)),
+         {"free_text": None}),
         ("alert excerpts", Alert,
          (Alert.invitation_id.in_(text_invitations), Alert.excerpt.is_not(None), Alert.status == "closed"),
          {"excerpt": None}),
@@ -176,6 +182,7 @@ _EXPORTED: dict[str, tuple[type, tuple[str, ...]]] = {
     "invitations": (Invitation, ()),
     "invitation_events": (InvitationEvent, ()),
     "answers": (Answer, ()),
+    "answer_revisions": (AnswerRevision, ()),
     "inbound_messages": (InboundMessage, ()),
     "outbox_messages": (OutboxMessage, ("locked_by", "locked_until")),
     "alerts": (Alert, ()),
@@ -230,6 +237,7 @@ def _child_rows(session: Session, child_ref: str) -> dict[str, list[Any]]:
         "invitations": list(invitations),
         "invitation_events": of(InvitationEvent, InvitationEvent.invitation_id),
         "answers": of(Answer, Answer.invitation_id),
+        "answer_revisions": of(AnswerRevision, AnswerRevision.invitation_id),
         "inbound_messages": list(session.scalars(select(InboundMessage).where(or_(
             InboundMessage.invitation_id.in_(invitation_ids),
             and_(InboundMessage.invitation_id.is_(None), InboundMessage.sender.in_(exclusive)))
@@ -286,8 +294,8 @@ def erase_child(session: Session, child_ref: str, *, staff_id: int | None = None
     counts = {name: len(objs) for name, objs in rows.items()}
     # Children first where foreign keys would only null the link and leave the data behind.
     # Opt-outs stay: they are the record that an address must not be messaged again.
-    for name in ("quotes", "inbound_messages", "outbox_messages", "you_said_we_did", "alerts", "answers",
-                 "invitation_events", "invitations", "reviews"):
+    for name in ("quotes", "inbound_messages", "outbox_messages", "you_said_we_did", "alerts", "answer_revisions",
+                 "answers", "invitation_events", "invitations", "reviews"):
         for obj in rows[name]:
             session.delete(obj)
         session.flush()

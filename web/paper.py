@@ -6,6 +6,12 @@ and the printed questions themselves. A returned paper form is keyed in by a man
 or admin at /dashboard/paper/<invitation_id>; the answers go through
 ``storage.responses.save_answers`` with channel "paper", so they are screened for
 safeguarding and count in the same return rates as every other channel.
+
+Only a paper invitation that is still open can be printed or keyed in here: any other
+invitation (a child's web or SMS conversation, a closed form) gets a refusal page and
+none of its answers. The key-in page shows only answers keyed in from paper; an answer
+it replaces (a correction, or a question answered on the web form first) is kept in
+``answer_revisions`` before it is overwritten (``storage.revisions.keep_replaced``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ import segno
 from flask import (
     Blueprint,
     Flask,
-    abort,
     current_app,
     flash,
     redirect,
@@ -31,9 +36,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from storage.audit import record
 from storage.lifecycle import OPEN_STATUSES
-from storage.models import Invitation, Review
+from storage.models import Answer, Invitation, Review
 from storage.responses import answers_of, form_of, respondent_for, save_answers
 from storage.reviews import counted_reviews
+from storage.revisions import keep_replaced
 from surveys import engine
 from surveys.schema import FormDefinition, Question, age_band
 from web.alerts import send_notices_now
@@ -109,13 +115,49 @@ def qr_svg(data: str, label: str) -> Markup:
     return Markup(svg.replace("<svg ", '<svg role="img" aria-label="' + str(escape(label)) + '" ', 1))
 
 
+class Refused(Exception):
+    """This invitation cannot be printed or keyed in here: a staff page says why (404 or 409)."""
+
+    def __init__(self, status: int, heading: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.heading = heading
+        self.reason = reason
+
+
 def _invitation(session: Session, invitation_id: int, *, for_update: bool = False) -> Invitation:
-    """The invitation or 404; ``for_update`` locks its row until the commit, as every channel
-    that saves answers does first, so a text or a web save in flight is counted, not lost."""
+    """The open paper invitation, or ``Refused``.
+
+    Anything else is refused before its answers are read: another channel's invitation
+    is a respondent's own conversation (a child's words, unredacted), and a closed one
+    is finished. ``for_update`` locks its row until the commit, as every channel that
+    saves answers does first, so a text or a web save in flight is counted, not lost;
+    the status is checked on the locked row.
+    """
     invitation = session.get(Invitation, invitation_id, with_for_update=for_update or None)
     if invitation is None:
-        abort(404)
+        raise Refused(404, "No such paper form", f"There is no paper form number {invitation_id}.")
+    if invitation.channel != "paper":
+        raise Refused(404, "Not a paper form",
+                      f"Form number {invitation_id} was not sent on paper (its channel is {invitation.channel}), "
+                      "so it cannot be printed or keyed in here.")
+    if invitation.status not in OPEN_STATUSES:
+        raise Refused(409, "This paper form is closed",
+                      f"Paper form number {invitation_id} is {invitation.status.replace('_', ' ')}, so it can "
+                      "no longer be printed or keyed in.")
     return invitation
+
+
+@bp.errorhandler(Refused)
+def refused(exc: Refused):
+    """A clear staff page, never the invitation's answers."""
+    return render_template("paper/refused.html", heading=exc.heading, reason=exc.reason), exc.status
+
+
+def _answered_elsewhere(session: Session, invitation: Invitation) -> set[str]:
+    """The questions whose stored answer came from another channel than paper (never shown here)."""
+    return set(session.scalars(select(Answer.question_key).where(Answer.invitation_id == invitation.id,
+                                                                 Answer.channel != "paper")))
 
 
 @bp.route("/")
@@ -171,8 +213,12 @@ def key_in(invitation_id: int):
     respondent = respondent_for(invitation)
     printed = paper_questions(form, respondent)
     existing = answers_of(session, invitation)
+    # What the page may show: answers keyed from paper. A question answered on the web
+    # form or by text is counted, never shown (the respondent's words are not the paper's).
+    elsewhere = _answered_elsewhere(session, invitation)
+    shown_answers = {k: v for k, v in existing.items() if k not in elsewhere}
     errors: dict[str, str] = {}
-    values: dict[str, Any] = dict(existing)
+    values: dict[str, Any] = dict(shown_answers)
     if request.method == "POST":
         new: dict[str, Any] = {}
         for item in printed:
@@ -191,14 +237,22 @@ def key_in(invitation_id: int):
             shown = {q.key for q in engine.visible_questions(form, respondent, {**existing, **new})}
             kept = {k: v for k, v in new.items() if k in shown}
             ignored = [k for k in new if k not in shown]
-            saved = save_answers(session, invitation, kept, channel="paper", finished=bool(kept))
-            record(session, current_staff().id, "paper_keyed", "invitation", invitation.id,
-                   answers=len(kept), ignored=len(ignored), alerts=len(saved.alerts))
+            staff_id = current_staff().id
+            # The answers this key-in overwrites are kept first (counts only in the audit log).
+            replaced = keep_replaced(session, invitation, kept, channel="paper", staff_id=staff_id)
+            # Finished when it counts as received: a form with a required answer missing
+            # stays open, so the rest (or a correction) can still be keyed in.
+            finished = bool(kept) and engine.is_received(form, respondent, {**existing, **kept})
+            saved = save_answers(session, invitation, kept, channel="paper", finished=finished)
+            record(session, staff_id, "paper_keyed", "invitation", invitation.id,
+                   answers=len(kept), ignored=len(ignored), alerts=len(saved.alerts), replaced=replaced)
             session.commit()
             send_notices_now(session, saved.alerts)
             message = f"Saved {len(kept)} answer(s) from the paper form for review {invitation.review.review_ref}."
             message += " It counts as received." if saved.received else " It does not count as received yet " \
-                "(a required question has no answer)."
+                "(a required question has no answer); the form stays open to key in the rest."
+            if replaced:
+                message += f" {replaced} earlier answer(s) replaced; they are kept in the form's history."
             if ignored:
                 message += f" Not stored (they do not apply, given the other answers): {', '.join(ignored)}."
             if saved.alerts:
@@ -206,14 +260,15 @@ def key_in(invitation_id: int):
             flash(message)
             return redirect(url_for("paper.index"))
     # The page comes back filled in with what was keyed before: seeing it is a view of the answers.
-    record(session, current_staff().id, "view_answers", "invitation", invitation.id, answers=len(existing))
+    record(session, current_staff().id, "view_answers", "invitation", invitation.id, answers=len(shown_answers))
     session.commit()
     fields = [(item, Field(item.question, item.prompt, value=values.get(item.question.key),
                            error=errors.get(item.question.key))) for item in printed]
     return render_template("paper/key_in.html", invitation=invitation, form=form, fields=fields,
                            paper_t=lambda key, **v: t(key, "en", **v),
-                           errors=[f for _, f in fields if f.error], existing=existing,
-                           title=tr(form.title, "en")), 422 if errors else 200
+                           errors=[f for _, f in fields if f.error], existing=shown_answers,
+                           elsewhere=len(elsewhere & set(existing)), title=tr(form.title, "en")), \
+        422 if errors else 200
 
 
 def init_app(app: Flask) -> None:

@@ -284,6 +284,7 @@ NOT_ABOUT_CHILDREN = {
     "staff": "staff accounts",
     "api_tokens": "staff API token hashes",
     "rate_limits": "an address and a time, purged after a day, tied to no child",
+    "staff_sessions": "staff login sessions (a token hash and times)",
 }
 # Columns left out of an export, and why.
 NOT_EXPORTED: dict[str, set[str]] = {"outbox": {"locked_by", "locked_until"}}  # a sending worker's lease
@@ -294,6 +295,7 @@ def _full_child(session, ref: str, phone: str, chat: str, shared_phone: str, wor
     from storage.alerts import raise_alert
     from storage.audit import record
     from storage.models import OptOut, Staff, YouSaidWeDid
+    from storage.revisions import keep_replaced
     from storage.staff import add_staff
 
     iro = session.scalar(select(Staff).where(Staff.email == "iro.sar@council.example")) or \
@@ -303,6 +305,8 @@ def _full_child(session, ref: str, phone: str, chat: str, shared_phone: str, wor
     child.telegram_chat_id = chat
     child.state = {"answers": {text_key: words}}
     carer = make_invitation(session, review, "carer", contact=shared_phone)
+    # A paper key-in that replaced the child's words keeps them in answer_revisions.
+    keep_replaced(session, child, {text_key: "keyed over"}, channel="paper", staff_id=iro.id)
     alert = raise_alert(session, child, question_key=text_key, reason="test", categories="harm", excerpt=words)
     quote = Quote(invitation_id=child.id, form_id=child.form_id, question_key=text_key, role="child", age=14,
                   redacted_text=words)

@@ -155,10 +155,13 @@ def test_the_list_puts_open_forms_first_soonest_review_first(app, client, staff_
 
     def listed(url: str) -> list[int]:
         page = _html(client.get(url))
-        return [int(n) for n in re.findall(r"/dashboard/paper/(\d+)/letter", page)]
+        return [int(n) for n in re.findall(r'<tr id="paper-(\d+)"', page)]
 
     assert listed("/dashboard/paper/") == [sooner, later]
     assert listed("/dashboard/paper/?show=closed") == [done, old[3], old[2]]
+    # A closed form is listed, not offered to print or key in (those pages refuse it).
+    closed = _html(client.get("/dashboard/paper/?show=closed"))
+    assert f"/dashboard/paper/{done}" not in closed and "Closed: no longer printed or keyed in" in closed
 
 
 def test_keying_in_waits_for_an_answer_in_flight_and_counts_it(app, client, staff_login):
