@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres setup setup-test lint bench clean
+.PHONY: run test test-sqlite test-postgres setup setup-test lint bench clean chat production-like
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,6 +20,15 @@ setup-test: setup
 
 run: setup
 	HAVEYOURSAY_INSTANCE=$(CURDIR)/instance $(VENV)/bin/haveyoursay demo --port $(PORT)
+
+# Text the bot as a child's phone would (the app and a fake Twilio on 127.0.0.1, a demo database).
+chat: setup
+	$(PY) scripts/chat.py
+
+# What compose.yaml runs, without containers: PostgreSQL, gunicorn over TLS, the worker.
+production-like: setup
+	bash scripts/ensure_postgres.sh
+	bash scripts/run_production_like.sh
 
 test: setup-test
 	$(VENV)/bin/ruff check .

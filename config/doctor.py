@@ -240,12 +240,14 @@ def _alerts(config: Config) -> list[str]:
         problems.append("ALERT_NOTIFY is sms only: an IRO with no mobile on their account then hears of an "
                         "alert only on the dashboard; use email,sms")
     if "SAFEGUARDING_DUTY_EMAIL" in Config.__dataclass_fields__:
-        duty = getattr(config, "SAFEGUARDING_DUTY_EMAIL", None) or ""
-        if not duty:
+        duty = str(getattr(config, "SAFEGUARDING_DUTY_EMAIL", None) or "")
+        addresses = [part.strip() for part in duty.split(",") if part.strip()]
+        if not addresses:
             problems.append("SAFEGUARDING_DUTY_EMAIL is not set: an alert from a number that matches no "
-                            "invitation has no IRO, and this duty contact is who hears of it")
-        elif not EMAIL.match(duty):
-            problems.append(f"SAFEGUARDING_DUTY_EMAIL is not an email address: {duty!r}")
+                            "invitation has no IRO to tell, and the duty safeguarding contact is who should "
+                            "hear of it (unset, every manager is emailed instead)")
+        elif not all(EMAIL.match(address) for address in addresses):
+            problems.append(f"SAFEGUARDING_DUTY_EMAIL is not an email address (or several, with commas): {duty!r}")
     if config.ALERT_ESCALATE_MINUTES < 1:
         problems.append(f"ALERT_ESCALATE_MINUTES must be 1 or more, not {config.ALERT_ESCALATE_MINUTES}")
     hours = _hours(config.ALERT_WORKING_HOURS)

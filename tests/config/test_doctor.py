@@ -133,6 +133,9 @@ def test_the_duty_contact_is_needed_for_alerts_from_unknown_numbers():
     assert line.startswith("SAFEGUARDING_DUTY_EMAIL is not set") and "matches no invitation" in line
     [line] = problems_of(SAFEGUARDING_DUTY_EMAIL="duty desk")
     assert "not an email address" in line
+    [line] = problems_of(SAFEGUARDING_DUTY_EMAIL="duty@council.gov.uk, duty desk")
+    assert "not an email address" in line
+    assert problems_of(SAFEGUARDING_DUTY_EMAIL="duty@council.gov.uk, out.of.hours@council.gov.uk") == []
 
 
 def test_sms_and_telegram_left_out_are_not_problems():
