@@ -20,6 +20,15 @@ from config import Config
 from storage.db import Database
 from storage.models import Base
 
+# Under faketime (scripts/test_at.sh) sleeps must be timed waits, here and in the processes
+# the tests start: see tests/faketime_compat/sitecustomize.py.
+_FAKETIME_COMPAT = Path(__file__).parent / "faketime_compat"
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    import tests.faketime_compat.sitecustomize  # noqa: F401 - patches time.sleep in this process
+
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(_FAKETIME_COMPAT), os.environ.get("PYTHONPATH", "")) if p)
+
 pytest_plugins = [p for p in ("tests.fakes.fixtures",) if
                   (Path(__file__).parent / "fakes" / "fixtures.py").exists()]
 
