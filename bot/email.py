@@ -3,10 +3,16 @@
 Email has no inbound side here (replies go to the web form), so this channel only sends.
 The subject comes from the message's ``meta["subject"]``; an optional ``meta["html"]``
 adds an HTML alternative.
+
+A header must be one line: the subject is put on one (control characters, line and
+paragraph separators and bidirectional controls become spaces), so a review_ref with
+a line break in it cannot stop a safeguarding alert going out. A message that still
+cannot be built (an address with a line break) is a permanent failure, not retried.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -25,6 +31,12 @@ from bot.base import (
 from config import setting
 
 DEFAULT_SUBJECT = "Have Your Say"
+_NOT_IN_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]+")
+
+
+def header_text(value: str) -> str:
+    """``value`` on one line, as a header may hold it (each run of control characters one space)."""
+    return _NOT_IN_HEADER.sub(" ", value).strip()
 
 
 class EmailChannel(Channel):
@@ -63,7 +75,7 @@ class EmailChannel(Channel):
         mail = EmailMessage()
         mail["From"] = self.mail_from
         mail["To"] = message.to
-        mail["Subject"] = str(message.meta.get("subject") or DEFAULT_SUBJECT)
+        mail["Subject"] = header_text(str(message.meta.get("subject") or "")) or DEFAULT_SUBJECT
         mail["Message-ID"] = make_msgid(domain=self.mail_from.rpartition("@")[2] or "localhost")
         mail.set_content(message.text)
         if message.meta.get("html"):
@@ -71,7 +83,12 @@ class EmailChannel(Channel):
         return mail
 
     def send(self, message: OutboundMessage) -> SendResult:
-        mail = self.build(message)
+        try:
+            mail = self.build(message)
+        except (ValueError, TypeError) as exc:
+            # The same message fails the same way every time: retrying would never end.
+            # The type only: the error's text repeats the header value.
+            raise PermanentSendError(f"email cannot be built: {type(exc).__name__}", code="bad_header") from None
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.use_tls:

@@ -122,6 +122,14 @@ _UK_NATIONAL = re.compile(r"(?:\+44|0044|44)?0?(7\d{9})")
 # mobiles about ten times faster to check than asking phonenumbers for each number.
 _UK_RANGE_DIGITS = 7
 _UK_RANGE_TYPES: dict[str, int] = {}
+# Characters no value from the case system may hold: C0 and C1 controls (NUL, tab, a
+# line break inside a quoted value ...), DEL, the Unicode line and paragraph separators
+# and the bidirectional controls (they make text read other than it is stored). A
+# review_ref with a line break made every alert email about that review fail (an email
+# subject cannot hold one), so the row is refused here, with its line and column.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _PHONE_TYPES_OK = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 _SMS_TYPES_OK = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
@@ -204,6 +212,23 @@ class _LineReader:
             if not self.saw_content and text.strip():
                 self.saw_content = True
             yield text
+
+
+def control_character(value: str) -> str | None:
+    """What the first control character in ``value`` is, in plain words, or None if it has none."""
+    found = _CONTROL.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if char in _LINE_BREAKS:
+        return "a line break"
+    if char == "\t":
+        return "a tab"
+    if char == "\x00":
+        return "a NUL character"
+    if char in _BIDI:
+        return f"a bidirectional text control, U+{ord(char):04X}"
+    return f"U+{ord(char):04X}"
 
 
 def _csv_reason(exc: csv.Error) -> str:
@@ -304,12 +329,27 @@ class _Validator:
             self.emails[raw] = value
         return value
 
+    def _controls(self, raw: dict[str, str], line: int) -> bool:
+        """Report each value that holds a control character; whether any did (the row is refused).
+
+        Only what is stored counts: a line break the strip takes off the end is harmless.
+        """
+        bad = False
+        for column in COLUMNS:
+            what = control_character(raw[column])
+            if what is not None:
+                self.error(line, column, f"{column} holds a control character ({what})")
+                bad = True
+        return bad
+
     def row(self, record: list[str], line: int) -> None:
         if len(record) != len(self.index):
             self.error(line, None, f"this line has {len(record)} values but the header has {len(self.index)} columns")
             return
         get = self.index
         raw = {column: record[get[column]].strip() for column in COLUMNS}
+        if _CONTROL.search("".join(record)) and self._controls(raw, line):
+            return
         errors_before = len(self.errors)
         values: dict[str, object] = {}
 
