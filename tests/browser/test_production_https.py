@@ -30,13 +30,16 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
 
+from storage.models import Alert, Answer, InboundMessage, Invitation, OutboxMessage, Staff, utcnow
 from tests.conftest import PG_ADMIN_URL
 from tests.deploy.production import Production, council_deployment, wait_for
 from tests.fakes.smtp_fake import SMTPFake
@@ -146,6 +149,20 @@ def _assert_secure_cookies(context, login_response) -> list[dict]:  # noqa: ANN0
 
 
 @pytest.fixture
+def open_context(browser):  # noqa: ANN001, ANN201
+    """Open browser contexts (``open_context(phone=True)``); all are closed after the test, pass or fail."""
+    contexts = []
+
+    def make(phone: bool = False):  # noqa: ANN202
+        contexts.append(_new_context(browser, phone))
+        return contexts[-1]
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def fakes():  # noqa: ANN201
     """The fake Twilio and SMTP servers the deployment's processes talk to."""
     twilio, smtp = TwilioFake().start(), SMTPFake().start()
@@ -179,14 +196,9 @@ def production(tmp_path: Path, fakes) -> Production:  # noqa: ANN001
             print(f"TLS proxy: {deployment.proxy.upstream_errors} request(s) found gunicorn unreachable")
 
 
-def test_a_council_deployment_over_https(production: Production, fakes, browser, tmp_path: Path) -> None:  # noqa: ANN001
-    from sqlalchemy import create_engine, func, select
-    from sqlalchemy.orm import Session
-
-    from storage.models import Alert, Answer, InboundMessage, Invitation, OutboxMessage, Staff
-
+def test_a_council_deployment_over_https(production: Production, fakes, open_context, tmp_path: Path) -> None:  # noqa: ANN001
     twilio, smtp = fakes
-    now = datetime.now(UTC)
+    now = utcnow()  # the real clock, which the worker reads too
     review_day, invitations_due = _moment_invitations_were_due(now)
     manager_password, iro_password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
 
@@ -227,7 +239,7 @@ def test_a_council_deployment_over_https(production: Production, fakes, browser,
         assert [m["To"] for m in twilio.sent()] == [CHILD_PHONE]  # the child's invitation text, by REST
 
         # --- 1. a manager logs in and sees the dashboard
-        manager = _new_context(browser)
+        manager = open_context()
         page = manager.new_page()
         page.set_default_timeout(15_000)
         login_response = _login(page, production, MANAGER, manager_password)
@@ -242,7 +254,7 @@ def test_a_council_deployment_over_https(production: Production, fakes, browser,
         [invite] = wait_for(lambda: [m for m in smtp.messages if m.rcpt_tos == [CARER_EMAIL]], "the carer's email")
         links = re.findall(r"https://\S+/f/[A-Za-z0-9_-]+", invite.part("text/plain") or "")
         assert links and links[0].startswith(production.base_url + "/f/"), links
-        carer_context = _new_context(browser, phone=True)
+        carer_context = open_context(phone=True)
         form = carer_context.new_page()
         form.set_default_timeout(15_000)
         form.goto(links[0])
@@ -317,7 +329,7 @@ def test_a_council_deployment_over_https(production: Production, fakes, browser,
         wait_for(lambda: [n[2] for n in alert_notices()] == ["sent"], "the alert email's outbox row to be sent")
         assert alert_notices() == [("email", IRO, "sent")]
 
-        iro = _new_context(browser)
+        iro = open_context()
         alert_page = iro.new_page()
         alert_page.set_default_timeout(15_000)
         alert_page.goto(alert_link)  # not logged in: the login page, then back to the alert
