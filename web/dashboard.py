@@ -151,9 +151,15 @@ def index():
     rates = return_rates_by_role(staff)
     sent = sum(r["sent"] for r in rates)
     received = sum(r["received"] for r in rates)
+    # Children's own words not yet read: the IRO's own, or everyone's for managers and admins.
+    from storage.reading import counts_for
+    from storage.scheduler import rules_from
+
+    to_read = counts_for(db, staff.id if staff.role == "iro" else None, now=utcnow(),
+                         rules=rules_from(current_app.config["HYS"]))
     return render_template("dashboard/index.html", alerts=alerts, reviews=review_count, upcoming=upcoming,
                            rates=rates, sent=sent, received=received,
-                           pct=pct(received, sent))
+                           pct=pct(received, sent), to_read=to_read)
 
 
 # ---------------------------------------------------------------- reviews
