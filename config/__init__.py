@@ -112,7 +112,8 @@ class Config:
     SMALL_GROUP_MIN: int = 5
 
     # Staff sessions
-    SESSION_MINUTES: int = 30
+    SESSION_MINUTES: int = 30  # a staff session ends after this long unused
+    SESSION_MAX_HOURS: int = 12  # ... and this long after login, however busy
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_LOCK_MINUTES: int = 15
     LOGIN_IP_MAX_FAILURES: int = 30  # failed logins from one address in LOGIN_LOCK_MINUTES, any accounts

@@ -338,6 +338,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from storage.demo import DEMO_LOGINS, load_demo
 
     app = current_app._get_current_object()
+    if app.config["HYS"].ENV == "production":
+        # The demo logins and their passwords are printed here and published in the README.
+        raise click.ClickException("'haveyoursay demo' does not run with ENV=production: it creates logins "
+                                   "whose passwords are public. Use a development database for the demo.")
     base = f"http://{host}:{port}"
     if not os.environ.get("PUBLIC_BASE_URL") and app.config["HYS"].PUBLIC_BASE_URL == Config.PUBLIC_BASE_URL:
         # Left at its default: the letters, form links and alert emails the demo makes name
@@ -345,6 +349,11 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         app.config["HYS"].PUBLIC_BASE_URL = base
     _db().upgrade()
     with _db().session() as session:
+        real = _non_demo_staff(session)
+        if real:
+            raise click.ClickException(f"this database has {real} staff account(s) that are not demo accounts, so "
+                                       "it is not a demo database; the demo logins (public passwords) were not "
+                                       "added. Point DATABASE_URL at an empty database for the demo.")
         summary = load_demo(session, app.config["HYS"])
     click.echo("Sample data: " + ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in summary.items()
                                            if name != "links"))
@@ -402,6 +411,17 @@ def doctor_command(no_database: bool) -> None:
         click.echo(f"{len(problems)} problem(s) found", err=True)
         sys.exit(1)
     click.echo("All checks passed")
+
+
+def _non_demo_staff(session) -> int:  # noqa: ANN001
+    """How many staff accounts are not the demo's own (a real service's database has some)."""
+    from sqlalchemy import func, select
+
+    from storage.demo import DEMO_LOGINS, EXTRA_IROS
+    from storage.models import Staff
+
+    demo_emails = [email for email, _, _ in DEMO_LOGINS] + list(EXTRA_IROS)
+    return session.scalar(select(func.count()).select_from(Staff).where(Staff.email.not_in(demo_emails))) or 0
 
 
 def init_app(app: Flask) -> None:

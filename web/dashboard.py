@@ -32,10 +32,10 @@ from storage.audit import record
 from storage.models import PN_CODES, Alert, Answer, Invitation, Review, Staff, utcnow
 from storage.quotes import known_names
 from storage.reviews import counted_reviews
-from storage.staff import StaffError, add_staff, hash_password
+from storage.staff import StaffError, add_staff, set_password, set_staff_active
 from surveys.redaction import redact
 from surveys.report import reporting_year
-from web.auth import current_staff, login_required
+from web.auth import current_session_token, current_staff, login_required
 from web.database import get_session
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -580,7 +580,10 @@ def reset_password(staff_id: int):
     admin = current_staff()
     account = _account(staff_id)
     temporary = secrets.token_urlsafe(12)
-    account.password_hash = hash_password(temporary)
+    # Every session of the account ends (a copied cookie too), but the one in use when
+    # admins reset their own.
+    set_password(get_session(), account, temporary,
+                 keep_session=current_session_token() if account.id == admin.id else None)
     account.failed_logins = 0
     account.locked_until = None
     db = get_session()
@@ -601,8 +604,8 @@ def set_active(staff_id: int):
     if account.id == admin.id and not active:
         flash("You cannot deactivate your own account.")
         return redirect(url_for("dashboard.users"))
-    account.active = active
     db = get_session()
+    set_staff_active(db, account, active)  # deactivating ends the account's sessions
     record(db, admin.id, "staff_activated" if active else "staff_deactivated", "staff", account.id)
     db.commit()
     flash(f"{account.email} is now {'active' if active else 'deactivated'}.")

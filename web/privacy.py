@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import TextIO
 
 import click
 from flask import Flask, current_app, render_template, request
@@ -40,6 +45,27 @@ def purge_command(dry_run: bool, now_text: str | None) -> None:
         click.echo(line)
 
 
+@contextmanager
+def open_private(path: str) -> Iterator[TextIO]:
+    """Write text to ``path`` that only its owner may read (mode 0600).
+
+    The file is made with that mode (``mkstemp``: O_CREAT | O_EXCL, 0600) beside
+    ``path`` and renamed onto it when complete, never chmodded afterwards: a child's
+    data is never for a moment in a file others can read, an existing file's wider mode
+    is not kept, and a failed export leaves no half-written file.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".haveyoursay-", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
 @click.group("child")
 def child_group() -> None:
     """Subject access and erasure for one child (by child_ref)."""
@@ -57,8 +83,12 @@ def child_export(child_ref: str, fmt: str, output: str) -> None:
     rows = sum(len(v) for v in export["tables"].values())
     if not export["tables"]["reviews"]:
         raise click.ClickException(f"nothing is stored for child_ref {child_ref!r}")
-    with open(output, "w", encoding="utf-8", newline="") as handle:
-        handle.write(json.dumps(export, indent=2, ensure_ascii=False) if fmt == "json" else export_as_csv(export))
+    body = json.dumps(export, indent=2, ensure_ascii=False) if fmt == "json" else export_as_csv(export)
+    try:
+        with open_private(output) as handle:
+            handle.write(body)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
     click.echo(f"wrote {rows} rows about {child_ref} to {output}")
 
 

@@ -7,9 +7,31 @@ import re
 from datetime import timedelta
 
 from flask import Flask, Response, request
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
-csrf = CSRFProtect()
+log = logging.getLogger(__name__)
+
+
+class LoggedCSRFProtect(CSRFProtect):
+    """Flask-WTF's CSRF check, with one WARNING line for each request it refuses.
+
+    Flask-WTF logs a bad or missing token at INFO and a refused Referer (HTTPS's strict
+    check) not at all, so a browser whose every POST was refused left no trace. The line
+    names the reason (Flask-WTF's fixed text), the method and the route: the route's
+    rule, not the path, as a path may hold a respondent's form token. Never the body or
+    the CSRF token.
+    """
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        try:
+            super().protect(apply_exemptions=apply_exemptions)
+        except CSRFError as exc:
+            route = request.url_rule.rule if request.url_rule is not None else "(no route)"
+            log.warning("CSRF check refused %s %s: %s", request.method, route, exc.description)
+            raise
+
+
+csrf = LoggedCSRFProtect()
 
 # No third-party origins and no inline script: every script is a file under /static.
 CSP = (
