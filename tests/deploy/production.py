@@ -158,8 +158,16 @@ class TLSProxy(ThreadingHTTPServer):
 # ------------------------------------------------------------------- the deployment
 
 def _clean_env(settings: Mapping[str, str]) -> dict[str, str]:
-    """A process environment with only what a service unit would set, plus ``settings``."""
+    """A process environment with only what a service unit would set, plus ``settings``.
+
+    Under scripts/test_at.sh (libfaketime) the faked clock and its Python shim
+    (tests/faketime_compat, on PYTHONPATH) are passed on too, so that every process of the
+    deployment lives at the same faked moment as the test.
+    """
     env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if name in os.environ}
+    if "faketime" in os.environ.get("LD_PRELOAD", ""):
+        env.update({name: value for name, value in os.environ.items()
+                    if name.startswith("FAKETIME") or name in ("LD_PRELOAD", "PYTHONPATH")})
     env.setdefault("LANG", "C.UTF-8")
     env["PYTHONUNBUFFERED"] = "1"
     env.update(settings)
