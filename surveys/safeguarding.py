@@ -40,6 +40,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from surveys import safeguarding_welsh
+from surveys.safeguarding_model import LinearModel, ModelError
+from surveys.safeguarding_model import load as _load_model
+from surveys.safeguarding_welsh import screen_welsh_detail
+
 # --- vocabulary ------------------------------------------------------------------
 
 # One spelling for text-speak and common misspellings (applied word by word).
@@ -47,6 +52,7 @@ SPELLINGS: dict[str, str] = {
     "u": "you", "ya": "you", "yu": "you", "ur": "your", "r": "are",
     "im": "i am", "ive": "i have", "id": "i would", "iam": "i am",
     "dont": "do not", "dnt": "do not", "doesnt": "does not", "didnt": "did not",
+    "dosnt": "does not", "dosent": "does not", "doesent": "does not", "doesn": "does not",
     "cant": "can not", "cannot": "can not", "wont": "will not", "isnt": "is not",
     "arent": "are not", "wasnt": "was not", "werent": "were not", "havent": "have not",
     "hasnt": "has not", "aint": "is not", "wouldnt": "would not", "shouldnt": "should not",
@@ -99,6 +105,15 @@ FUZZY_WORDS: tuple[str, ...] = (
     "suicide", "suicidal", "frightened", "terrified", "strangled", "strangles", "molested",
     "touching", "myself", "bullying", "bullied", "starving", "abusing", "abusive", "kidnapped",
     "petrified", "overdose",
+    # the whole forms of rule words that the rules spell as stems ("groom(?:ed|ing)", "honou?r"):
+    "grooming", "groomed", "groomer", "trafficked", "trafficking", "radicalised", "radicalising",
+    "radicalized", "extremist", "extremism", "circumcision", "circumcised", "mutilation", "mutilated",
+    "honour", "dishonour", "dishonoured", "abroad", "married", "marriage", "marry", "passport",
+    "missing", "homeless", "neglected", "neglect", "exploited", "exploiting", "exploitation",
+    "abused", "abuses", "abuser", "purpose", "protect", "pictures", "photos", "blackmailing",
+    "sextortion", "slavery", "suicidal", "kill", "killing", "disappeared", "anymore", "point",
+    "starve", "bruises", "bruised", "touched", "touches", "bullies", "cyberbullying", "scared",
+    "threatens", "threatened", "locked", "cupboards", "heating", "hungry", "sending",
 )
 
 # Phrases rewritten before the rules run so that idioms do not look like harm.
@@ -115,7 +130,18 @@ IDIOMS: tuple[tuple[str, str], ...] = (
      r"stomach|back|house)\b|my (?:face|head|room|stomach|back)\b)", r"won against \1 at "),
     (r"\b(?:cat|dog|puppy|hamster|rabbit|kitten|pet|budgie|guinea pig) (?:bit|bites|scratched|scratches)"
      r" (?:me|us)\b", "pet nipped me"),
-    (r"^\W*beats me\W*(?:lol|haha)?\W*$", "no idea"),
+    (r"^\W*beats me\W*(?:lol|haha|lmao|pls|please|ngl|idk|tbh|x)?\W*$", "no idea"),
+    # games and sport: "i died on the last level", "shot in paintball and it bruised", "broke my wrist playing rugby"
+    (r"\b(?:died|die|dying|killed|shot|got shot|bruised|hurt|broke|broken|injured|sprained)\b(?: \w+){0,5}"
+     r" (?:on|in|at|playing|doing) (?:the )?(?:last |first |next )?(?:level|game|round|paintball|laser tag|rugby|football"
+     r"|netball|hockey|boxing|karate|judo|gymnastics|pe|trampoline|trampolining|skate ?park|cricket|basketball)\b",
+     "a game"),
+    (r"\b(?:no|not enough|run out of) (?:food|dinner|biscuits) for the (?:dog|cat|hamster|rabbit|fish|pets?)\b", "pet food"),
+    (r"\bpolice (?:gave|give|did|came to give|came to do) (?:a |us a )?(?:talk|assembly|lesson)\b", "a school talk"),
+    # fear that has ended: "i was scared on my first day but now i love it"
+    (r"\b(?:was|used to be|used to get|were) (?:really |so |a bit )?(?:scared|nervous|worried|afraid|frightened)\b"
+     r"(?=(?: \w+){0,8} but (?:now|it is|its|theyre|they are|im|i am)\b(?: \w+){0,3} (?:fine|ok|okay|good|great|better|love|like|happy))",
+     "was nervous"),
     (r"\b(?:will|would|gonna|going to) kill me if i (?:fail|forget|lose|miss|am late|get a detention"
      r"|get detention|get bad|break|spend|dont tidy|do not tidy)", "will be cross if i "),
     (r"\bkicked (?:me|us) out of (?:the |my |our )?(?:game|group chat|chat|lesson|class|team|match|club)",
@@ -228,7 +254,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:gonna|going to) die\b|\bdie in my sleep\b|\b(?:thinking|think|thought|thoughts) about (?:dying"
      r"|death|suicide|ending|killing|not being here|being dead)\b|\bbe here (?:no more|anymore|any more)\b",
      False),
-    ("self_harm", "self-harm phrase", r"\bcuts? on my (?:arms?|legs?|wrists?)\b|\bmy wrists?\b", False),
+    ("self_harm", "self-harm phrase", r"\bcuts? on my (?:arms?|legs?|wrists?)\b|\b(?:cut|cuts|cutting|slit|slash|slashed) (?:my )?wrists?\b", False),
     # sexual abuse and grooming: never negatable
     ("sexual_abuse", "sexual abuse disclosure",
      r"\b(?:touch|touches|touched|touching|feel|feels|felt|grope|gropes|groped) (?:me|us|my (?:private"
@@ -398,13 +424,13 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bshakes me\b|\bpush(?:es|ed)? me (?:around|over|down|into|against)\b|\bbuckle\b", True),
     # Emotional abuse: put-downs, threats, control, rejection.
     ("emotional_abuse", "emotional abuse",
-     r"\b(?:worthless|useless|thick|stupid|an idiot|a waste of space|a mistake|a burden|a disappointment|disgusting|evil|a liar|rubbish)\b"
+     r"\b(?:worthless|useless|thick|stupid|an idiot|a waste of space|a mistake|a burden|a disappointment|disgusting|evil|a liar)\b"
      r"(?<!not worthless)|\bemotional(?:ly)? abus\w*|\bnever (?:been|have been) born\b|\bnobody (?:will ever|would ever) love me\b"
      r"|\b(?:threaten|threatens|threatened) to (?:send|throw|kick|put) me\b|\bsend me away\b|\bthrow me out\b"
      r"|\bhumiliat\w*|\b(?:puts|put) me down\b|\bmakes? me feel (?:like )?(?:rubbish|nothing|stupid|worthless|scared)\b"
      r"|\bignores? me for days\b|\b(?:wishes|wish|wished) (?:i|she|he) (?:was never|had never|never had)\b"
      r"|\bits my fault\b|\bmy fault (?:mum|dad) left\b|\bruined the family\b|\bscreams? in my face\b"
-     r"|\bshout(?:s|ed|ing)? at me\b|\bscreamed at\b|\btreat(?:s|ed)? me like (?:i am )?(?:nothing|dirt|rubbish)\b"
+     r"|\bshout(?:s|ed|ing)? at me (?:till|until|all the time|every day|every night|for nothing|and)\b|\bscreamed at\b|\bbeing shouted at\b|\btreat(?:s|ed)? me like (?:i am )?(?:nothing|dirt|rubbish)\b"
      r"|\bcontrols? everything\b|\bpunished for everything\b|\b(?:only )?keep me for the money\b"
      r"|\bno one else would have me\b|\b(?:called|call|calls) (?:me )?a retard\b|\bpretend (?:i am|im) not there\b|\bi do not belong\b|\bcalls? me (?:a )?retard\b"
      r"|\bwill not let me see (?:my friends|anyone)\b|\breads? all my messages\b|\bmake fun of me for crying\b"
@@ -412,9 +438,12 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bstand in the corner for hours\b|\bbeg for food\b|\bend up like my dad\b|\bput me in care\b|\bnobody wants me\b",
      True),
     # Sexual abuse said in other words: unwanted touching, "down there", rape. Never negatable.
+    # "no one has touched me" is negated; everything else about sexual abuse is never negatable.
     ("sexual_abuse", "sexual abuse disclosure",
      r"\b(?:touch|touches|touched|touching|tuch|fiddles? with|strokes?|stroked|rubs?|rubbed|grabs?|grabbed) (?:me|my|us)\b"
-     r"|\b(?:i|we) (?:was|were|got|get|am|are|been|being) (?:touched|groped|molested|fiddled with)\b|\bunwanted touch\w*"
+     r"|\b(?:i|we) (?:was|were|got|get|am|are|been|being) (?:touched|groped|molested|fiddled with)\b", True),
+    ("sexual_abuse", "sexual abuse disclosure",
+     r"\bunwanted touch\w*"
      r"|\bdown there\b|\bprivate (?:bits|parts?|area)\b|\bprivates\b|\b(?:my|his|her) (?:boob|boobs|bum|willy|chest|breasts?)\b"
      r"|\bsexual(?:ly)? abus\w*|\binappropriate(?:ly)?\b|\bsex stuff\b|\bhave sex\b|\bhad sex\b|\bporn\b|\bforced himself\b"
      r"|\bspecial cuddle\b|\blies on top of me\b|\bsneaks? into my bed\b|\bgets? into my bed\b|\bin my bed\b|\bfeels? me up\b"
@@ -434,7 +463,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bgo(?:es)? to bed hungry\b|\bonly (?:eat|meal)\b.*\bschool\b|\bonly eat at school\b|\bsteal food\b|\beat (?:out of|from) bins\b"
      r"|\b(?:have not|havent|not) (?:eaten|had (?:a )?(?:proper )?meal|had food)\b|\bnot eaten since\b"
      r"|\bneglect(?:ed|ing)?\b|\bnobody (?:feeds|looks after|cares for|washes) (?:me|us)\b|\bno one (?:feeds|looks after|makes me)\b"
-     r"|\b(?:left|leaves|leave|leaving) (?:me |us )?(?:alone|on my own|on our own|home alone|by myself|in charge)\b"
+     r"|\b(?:left|leaves|leaving) (?:me |us )?(?:alone|on my own|on our own|home alone|by myself|in charge)\b"
      r"|\b(?:im|i am|i get|we get|i was|we are) (?:always )?(?:left )?(?:alone|on my own) (?:a lot|all (?:night|weekend|day)|at night|for days)\b"
      r"|\bleft alone\b|\bhome alone\b|\blook after (?:my |the )?(?:little|baby|babies|younger|sisters|brothers)\b"
      r"|\bin bed all day\b|\b(?:always|every night|is|are) drunk\b|\bpassed out\b|\bon drugs\b|\bneedles\b|\bspends? the money on\b"
@@ -465,7 +494,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bexploit\w*|\bcounty lines?\b|\brun(?:ning)? lines\b|\b(?:go|going|went) country\b|\btrap house\b|\bdo runs\b|\bdoing runs\b"
      r"|\b(?:owe|owes|owed|in debt to) (?:them|him|her|people|money)\b|\bwork it off\b|\bi owe\b"
      r"|\b(?:older|old) (?:boys?|lads?|men|man|guys?|kids|ones|boyfriend)\b.*\b(?:money|weed|drink|drugs|vapes?|lifts?|phone|parties|party|stuff|cars?|hold|carry|make|give)\b"
-     r"|\b(?:give|gives|gave|given|giving) me (?:a )?(?:new )?(?:money|weed|drugs|drink|alcohol|vapes?|lifts?|a phone|phone)\b"
+     r"|\b(?:give|gives|gave|given|giving) me (?:weed|drugs|drink|alcohol|vapes?)\b"
+     r"|\b(?:give|gives|gave|given|giving) me (?:a )?(?:new )?phones? (?:and|&) (?:money|cash|weed)\b"
      r"|\bsell (?:weed|drugs)\b|\bsteal for them\b|\bgiven (?:alcohol|drink|drugs|weed|money|vapes?) by\b|\bshoplift for them\b|\bbring other kids\b|\bsleep with (?:people|men|their)\b"
      r"|\bhave sex with their\b|\bpicked up at night\b|\bpick me up from the home\b|\bcars with older\b|\bin cars with\b"
      r"|\b(?:paid|pay|pays) (?:me )?to (?:hold|carry|deliver|drop|keep|move)\b|\bother (?:towns?|cities|city)\b|\bin a flat for days\b"
@@ -475,7 +505,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"\bdomestic (?:abuse|violence)\b|\bviolence (?:at home|in (?:my|our|the) house)\b|\bthere is violence\b"
      r"|\b(?:hits|hit|hitting|beats|beat|hurts|hurt|hurting|chokes|choked|strangled|pushed|threw|drags|punched) (?:my )?(?:mum|mam|mom|her|my dad|my nan)\b"
      r"|\bthreatens? to kill my (?:mum|mam|mom|dad)\b|\bbeats? her up\b|\b(?:my )?(?:mum|mam) (?:has|got) (?:bruises|hit)\b"
-     r"|\bprotect my mum\b|\bstop him hurting\b|\bcontrols my mum\b|\blocked (?:my )?mum\b|\b(?:parents|they|mum and dad) (?:fight|argue|scream)\b"
+     r"|\bprotect (?:my|me) (?:mum|mam|mom)\b|\bstop him hurting\b|\bcontrols my mum\b|\blocked (?:my )?mum\b|\b(?:parents|they|mum and dad) (?:fight|argue|scream)\b"
      r"|\blot of fighting\b|\bfighting (?:at home|in the house|all the time)\b|\bsmash(?:es)? things\b|\bthings get broken\b"
      r"|\bthrow things at each other\b|\bscared when they fight\b|\bcall the police when\b", True),
     # Bullying and cyberbullying.
@@ -488,8 +518,10 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bpush me (?:around|in the)\b|\bwill not let me sit\b|\bbecause of the bullies\b|\bto be abused\b", True),
     # Self-harm: hurting oneself on purpose. Never negatable ("i dont cut anymore but i want to").
     ("self_harm", "self-harm phrase",
-     r"\bi (?:cut|sh)\b|\bcutting\b|\bself ?harm\w*|\bsh\b|\brelapsed?\b|\bblade\b|\brazor\b|\bscars?\b|\bcuts\b"
-     r"|\bon purpose\b|\bhurt myself\b|\bhurting myself\b|\bharm myself\b|\bcut (?:my|myself)\b|\bburn(?:t|ed)? myself\b"
+     r"\bi (?:cut|sh)\b(?! (?:my|the|a|some|it|them|out|up|down|in|through)\b)|\bcutting\b(?! (?:my hair|the|a|some|out|up|down|in|through|it)\b)"
+     r"|\bself ?harm\w*|\bsh\b|\brelapsed?\b|\bblade\b|\brazor\b|\bscars? from cutting\b|\bcuts (?:on|all over) my\b"
+     r"|\bon purpose\b|\bhurt myself\b|\bhurting myself\b|\bharm myself\b|\bcut myself\b"
+     r"|\bcut my (?:arms?|legs?|wrists?|thighs?|skin|stomach|body|hips?)\b|\bburn(?:t|ed)? myself\b"
      r"|\bscratch(?:es|ed|ing)? (?:myself|my)\b|\bpunch walls\b|\bhit myself\b|\bstarve myself\b|\bsick after i eat\b|\bthrow up\b"
      r"|\boverdos\w*|\b(?:too many|loads of|load of|extra) (?:pills|tablets|paracetamol)\b|\bbang my head\b|\bpull my hair out\b"
      r"|\bdo not eat on purpose\b|\bnot eating\b|\bcarve\b|\bnails into my skin\b|\bbleach\b|\bbruise myself\b|\bpunish myself\b"
@@ -503,7 +535,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:do not|dont) want to (?:be alive|live|exist|be here|wake up|be on this earth)\b|\bwish i (?:was|were) (?:dead|never born)\b"
      r"|\bnever (?:been )?born\b|\bnever wake up\b|\bnot wake up\b|\bsleep forever\b|\bstop (?:existing|living)\b|\bpoint (?:of|in) (?:me|living)\b"
      r"|\bno point (?:in )?living\b|\bnothing to live for\b|\bnot worth living\b|\bis not worth living\b|\bdone with life\b|\bgive up on life\b"
-     r"|\bcan not do this anymore\b|\bit all to stop\b|\bin heaven\b|\bgoodbye (?:note|letter)\b|\bsaying goodbye to everyone\b"
+     r"|\bcan not do this anymore\b|\bsee the point\b|\bsee a point\b|\bit all to stop\b|\bin heaven\b|\bgoodbye (?:note|letter)\b|\bsaying goodbye to everyone\b"
      r"|\bhang myself\b|\bjump (?:off|in front)\b|\bjumping off\b|\bpills saved\b|\bhow to kill\b|\bshould (?:just )?(?:die|be dead|go)\b"
      r"|\bbe dead\b|\bas well be dead\b|\bi died\b|\bif i died\b|\bthinking about (?:dying|death|ending)\b|\bthink about dying\b"
      r"|\bdisappear forever\b|\bmy funeral\b|\ba car would hit me\b|\bno future\b|\bsee a future\b|\bwant to disappear\b", False),
@@ -532,7 +564,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bmakes? me work\b|\bmade to work\b|\bhave to work\b|\bwhere i work\b|\bcannabis farm\b|\bnail bar\b|\bcar wash\b"
      r"|\bsells? me\b|\bsold me\b|\bin a lorry\b|\bdeport\w*|\bbeg on the street\b|\bcity to city\b|\bnot allowed to leave\b|\blocked in\b", False),
     ("missing", "running away or going missing",
-     r"\brun(?:ning)? away\b|\bran away\b|\bran off\b|\brunning off\b|\bgo(?:ing|ne)? missing\b|\bwent missing\b|\breported missing\b"
+     r"\brun(?:ning)? away\b|\bran away\b|\bgo(?:ing|ne)? missing\b|\bwent missing\b|\breported missing\b"
      r"|\bsl(?:ept|eep|eeping) (?:rough|on the street|in a park|in a stairwell)\b|\bstayed out all night\b|\bhomeless\b"
      r"|\bnowhere to (?:sleep|go|stay)\b|\b(?:do not|dont) have anywhere to (?:sleep|go|stay)\b|\bnot going back\b|\bnever come back\b"
      r"|\bpacking my bag\b|\bleaving .* and not coming back\b|\bi left and\b|\bleft the home\b|\bdid not go back\b|\bsneak out\b"
@@ -543,8 +575,10 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bscared (?:at|in|to go) (?:home|my|the|his|her|where)\b|\bscared at\b|\bscared to go home\b|\bfrightened at home\b"
      r"|\b(?:do not|dont) want to (?:go back|go home|live)\b|\bget me out of\b|\bmove me from\b|\bneed to get out of here\b"
      r"|\block my door\b|\bchair against my door\b|\bcan not sleep\b.*\bscared\b|\bin danger (?:at|in)\b|\bscares me\b"
-     r"|\b(?:someone|the other kids|older kid)\b.*\b(?:threatens|scares|scary)\b|\bplacement is scary\b|\bscary\b"
-     r"|\bhate it here\b|\bhide in my room\b|\bscared (?:all the time|of (?:him|her|them|my|the|someone))\b|\bterrified of\b", True),
+     r"|\b(?:someone|the other kids|older kid)\b.*\b(?:threatens|scares|scary)\b|\b(?:placement|house|home) is scary\b|\bits scary (?:at|in|there|here)\b"
+     r"|\bhate it here\b|\bhide in my room\b|\bscared all the time\b"
+     r"|\b(?:scared|terrified|frightened|afraid) of (?:him|her|them|someone|somebody|a man|the man|the other kids|the staff"
+     r"|my (?:step ?\w+|dad|mum|mam|carers?|foster \w+|brother|uncle|nan|grandad|cousin|auntie|aunty|key worker|mums \w+|dads \w+))\b", True),
 )
 
 # Words that carry risk only beside a strongly negative sentence (second signal).
@@ -588,7 +622,9 @@ _NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "none", "nor",
 # to a person. Bullying is not here: "im not bullied any more" is not flagged (see ENDED).
 _ABUSE_CATEGORIES = frozenset({"physical_abuse", "emotional_abuse", "neglect", "domestic_abuse"})
 # A negator followed by one of these is not a negation of the harm: "they wont stop hitting me".
-_NOT_A_NEGATION = frozenset({"stop", "stops", "stopped", "quit", "leave", "help", "believe", "listen", "listens"})
+_NOT_A_NEGATION = frozenset({"stop", "stops", "stopped", "quit", "leave", "help", "believe", "listen", "listens",
+                              "like", "likes", "want", "wants", "how", "know", "knows", "think", "understand", "why",
+                              "care", "cares", "matter", "mind", "tell", "say"})
 _STILL = re.compile(r"\b(?:anymore|any more|again|still|no more|used to)\b")
 
 WEIGHTS: dict[str, float] = {
@@ -709,14 +745,21 @@ def _within_one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-@lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
-    """Everyday English spellings (TextBlob's frequency list, shipped in the package): never "corrected"."""
+def _textblob_dir():
+    """TextBlob's package folder, found without importing it (its import loads NLTK: seconds)."""
+    import importlib.util
     from pathlib import Path
 
-    import textblob
+    spec = importlib.util.find_spec("textblob")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("TextBlob is not installed: the safeguarding screen needs its word lists")
+    return Path(spec.origin).parent
 
-    path = Path(textblob.__file__).parent / "en" / "en-spelling.txt"
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Everyday English spellings (TextBlob's frequency list, shipped in the package): never "corrected"."""
+    path = _textblob_dir() / "en" / "en-spelling.txt"
     words = set()
     with path.open(encoding="utf-8") as handle:
         for line in handle:
@@ -768,7 +811,7 @@ def _word(token: str) -> str:
         if single in known:
             return single
     # A typo of a risk word, unless the token is itself an everyday English word ("beast" stays).
-    if len(token) >= 4 and token not in _english_words():
+    if len(token) >= 4 and token not in english_words():
         corrected = _fuzzy(token)
         if corrected:
             return corrected
@@ -777,7 +820,10 @@ def _word(token: str) -> str:
 
 def _join_spaced_letters(text: str) -> str:
     # "k i l l myself" -> "kill myself": three or more single letters in a row.
-    return re.sub(r"\b(?:[a-z] ){2,}[a-z]\b", lambda m: m.group(0).replace(" ", ""), text)
+    return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
+
+
+_SPACED = re.compile(r"\b(?:[a-z] ){2,}[a-z]\b")
 
 
 def normalise(text: str) -> str:
@@ -855,11 +901,58 @@ def _risk_weight(words: str) -> int:
     return sum(weight for pattern, weight in _risk_patterns() if pattern.search(words))
 
 
+@lru_cache(maxsize=1)
+def _lexicon() -> frozenset[str]:
+    """English words from TextBlob's tagger lexicon (shipped in the package), less its foreign
+    words and proper names (tagged FW / NNP), so "mon", "est", "que" do not count as English."""
+    path = _textblob_dir() / "en" / "en-lexicon.txt"
+    words, foreign = set(), set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) >= 2 and not line.startswith(";"):
+                (foreign if parts[1] in {"FW", "NNP", "NNPS"} else words).add(parts[0].lower())
+    if len(words) < 10_000:
+        raise RuntimeError(f"TextBlob's English lexicon is missing or short: {path}")
+    # and the everyday spellings list, less the words the lexicon calls foreign or names
+    return frozenset(words | (english_words() - foreign) | _rule_words())
+
+
+# Words a child may write that the lexicon lacks but the screen reads (text-speak, slang).
+READABLE_EXTRA: frozenset[str] = frozenset("""
+lol lmao idk tbh ngl omg pls plz thx ty ok okay yeah yep nah nope hmm um umm soz innit bruv fam
+snap snapchat insta tiktok roblox fortnite minecraft discord whatsapp youtube xbox playstation fifa
+iro iros gcse gcses pshe mum mam nan nana grandad stepdad stepmum carer carers
+""".split())
+
+_WORD_TOKENS = re.compile(r"[a-z]{2,}")
+
+
+def _mostly_unreadable_words(text: str) -> bool:
+    """True when at least half the words are neither English nor Welsh (nor a typo of a risk word)."""
+    plain = (text or "").lower()
+    if not plain.isascii():
+        plain = safeguarding_welsh._strip_accents(plain)
+    plain = _APOSTROPHES.sub("", plain)
+    tokens = _WORD_TOKENS.findall(plain)
+    if len(tokens) < 2:
+        return False
+    english, welsh = _lexicon(), safeguarding_welsh.known_words()
+    readable = 0
+    for token in tokens:
+        if (token in english or token in welsh or token in READABLE_EXTRA or token in SPELLINGS
+                or _word(token) != token or safeguarding_welsh._word(token) != token):
+            readable += 1
+    return readable * 2 < len(tokens)
+
+
 _LATIN_LETTER = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
 
 
 def _mostly_other_script(text: str) -> bool:
     """True when fewer than half the letters are Latin (Arabic, Ge'ez, Cyrillic, CJK ...)."""
+    if text.isascii():
+        return False
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return False
@@ -875,8 +968,25 @@ def ensure_ready() -> None:
     """
     _compiled()
     _idioms()
+    _ended()
     _low_mood_words()
     _risk_patterns()
+    english_words()
+    _lexicon()
+    _fuzzy_index()
+    safeguarding_welsh.compiled()
+    safeguarding_welsh.known_words()
+    _model()
+    # the second signal; its first import loads NLTK (seconds)
+    from surveys.sentiment import sentiment
+
+    sentiment("the table")  # VADER scores this 0, so TextBlob (the slow import) is loaded too
+
+
+@lru_cache(maxsize=1)
+def _model() -> LinearModel:
+    """The learned layer (surveys.safeguarding_model); raises ModelError when it cannot load."""
+    return _load_model()
 
 
 def screen(text: str, language: str = "en") -> Screening:
@@ -888,11 +998,16 @@ def screen(text: str, language: str = "en") -> Screening:
     """
     try:
         result = _screen(text, language)
+    except ModelError:
+        # never a silent fall back to fewer checks: everything goes to a person
+        return Screening(flagged=bool((text or "").strip()), reasons=["screen incomplete: learned model missing"],
+                         categories=["unknown"], score=0.5)
     except Exception:  # noqa: BLE001 - the screen must never stop an answer being stored
         return Screening(flagged=bool((text or "").strip()), reasons=["unreadable text"],
                          categories=["unknown"], score=0.5)
     try:
-        other = (language or "en").lower()[:2] not in SCREENED_LANGUAGES or _mostly_other_script(text or "")
+        other = ((language or "en").lower()[:2] not in SCREENED_LANGUAGES or _mostly_other_script(text or "")
+                 or _mostly_unreadable_words(text or ""))
     except Exception:  # noqa: BLE001
         other = True
     if other and (text or "").strip():
@@ -901,7 +1016,7 @@ def screen(text: str, language: str = "en") -> Screening:
     return result
 
 
-def _screen(text: str, language: str) -> Screening:
+def _screen(text: str, language: str, use_model: bool = True) -> Screening:
     try:
         normal = normalise(text)
     except Exception:  # noqa: BLE001 - the screen must never stop an answer being stored
@@ -911,14 +1026,26 @@ def _screen(text: str, language: str) -> Screening:
     if not words:
         return Screening(flagged=False)
     found: dict[str, str] = {}
+    negated = False
     for category, reason, pattern, negatable in _compiled():
         if category in found:
             continue
         for match in pattern.finditer(words):
             if negatable and _negated(words, breaks, match.start(), match.end(), category):
+                negated = True
                 continue
             found[category] = reason
             break
+    # Welsh is screened on every form: children mix the languages.
+    welsh, welsh_negated = screen_welsh_detail(text)
+    for category, reason in welsh.items():
+        found.setdefault(category, reason)
+    # The learned layer, for phrasings no rule foresaw. It is not asked when a rule saw a harm
+    # word and read it as negated ("nobody hurts me"): the reviewed negation rules decide that.
+    # Self-harm, suicide and sexual-abuse rules are never negatable, so this never hides them.
+    if use_model and not found and not (negated or welsh_negated):
+        if _model().flags(normal):
+            found["possible_harm"] = "learned model"
     if not found:
         flat = words.replace("can not", "cant")
         if _low_mood_words().search(flat):

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from surveys.safeguarding import RULES, Screening, screen
+from surveys.safeguarding import CATEGORIES, RULES, Screening, screen
+from surveys.safeguarding_welsh import RULES as WELSH_RULES
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DEV_SET = Path("/work/shared/data/text_labels_dev.csv")
@@ -94,9 +95,10 @@ def test_negated_safety_and_past_harm_are_flagged(text):
 
 
 def test_reasons_and_categories_never_repeat_the_childs_words():
-    known_categories = {c for c, _r, _p, _n in RULES} | {"low_mood", "possible_harm"}
-    known_reasons = {r for _c, r, _p, _n in RULES} | {"strongly negative with a risk word", "several risk words",
-                                                        "risk words in a negative answer"}
+    known_categories = set(CATEGORIES)
+    known_reasons = ({r for _c, r, _p, _n in RULES} | {r for _c, r, _p, _n in WELSH_RULES}
+                     | {"strongly negative with a risk word", "several risk words", "risk words in a negative answer",
+                        "learned model"})
     for text in FLAGGED_EXAMPLES:
         result = screen(text)
         assert result.flagged and 0 < result.score <= 1
