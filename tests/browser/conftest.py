@@ -13,6 +13,7 @@ no third-party requests.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -92,6 +93,27 @@ def live_server(live_app) -> Iterator[LiveServer]:  # noqa: ANN001
         server.server_close()
 
 
+def _without_faketime_env() -> dict[str, str]:
+    """This process's environment without libfaketime (for the browser and its driver)."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+
+
+@contextlib.contextmanager
+def _without_faketime() -> Iterator[None]:
+    """Start child processes without libfaketime while this block runs (Playwright's driver).
+
+    Only LD_PRELOAD goes: libfaketime rereads FAKETIME in this process, so removing that
+    would move this process's clock back to the real time for a moment.
+    """
+    saved = {k: v for k, v in os.environ.items() if k == "LD_PRELOAD"}
+    for name in saved:
+        del os.environ[name]
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the whole test session."""
@@ -101,8 +123,11 @@ def browser() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - a test dependency in pyproject.toml
         _missing("the playwright package is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    # Under faketime (scripts/test_at.sh) the server's clock is faked, not the browser's:
+    # Chromium and Playwright's driver hang or time out with libfaketime preloaded.
+    with _without_faketime(), sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                                              env=_without_faketime_env())
         try:
             yield chromium
         finally:
