@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from werkzeug.routing import Rule
 
-from storage.models import Invitation, Quote
+from storage.models import Invitation, Quote, Review
 from tests.conftest import csrf_token_from
-from tests.web.dashboard_data import PASSWORD, build_world
+from tests.web.dashboard_data import PASSWORD, add_invitation, build_world
 
 # URL arguments that name something belonging to one child.
 CHILD_ARGS = ("review_id", "alert_id", "invitation_id", "answer_id", "quote_id")
@@ -32,6 +32,10 @@ def world(app):  # noqa: ANN001, ANN201
         session.add(quote)
         session.flush()
         world.invitations["quote"] = quote.id
+        # The paper pages open only open paper invitations (any other is 404 for everyone).
+        paper = add_invitation(session, session.get(Review, world.reviews["R-B1"]), "parent", channel="paper",
+                               status="sent", form_id="parent_before", contact=None)
+        world.invitations["R-B1:paper"] = paper.id
     return world
 
 
@@ -50,6 +54,8 @@ def urls_for(app, world) -> list[tuple[str, str]]:  # noqa: ANN001
     with app.test_request_context():
         for rule in child_rules(app):
             values = {name: ids[name] for name in rule.arguments if name in ids}
+            if rule.endpoint.startswith("paper.") and "invitation_id" in values:
+                values["invitation_id"] = world.invitations["R-B1:paper"]
             if set(rule.arguments) - set(values):
                 raise AssertionError(f"{rule.rule}: add an id for {set(rule.arguments) - set(values)}")
             url = app.url_map.bind("localhost").build(rule.endpoint, values)
