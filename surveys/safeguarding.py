@@ -113,7 +113,8 @@ FUZZY_WORDS: tuple[str, ...] = (
     "abused", "abuses", "abuser", "purpose", "protect", "pictures", "photos", "blackmailing",
     "sextortion", "slavery", "suicidal", "kill", "killing", "disappeared", "anymore", "point",
     "starve", "bruises", "bruised", "touched", "touches", "bullies", "cyberbullying", "scared",
-    "threatens", "threatened", "locked", "cupboards", "heating", "hungry", "sending",
+    "threatens", "threatened", "locked", "cupboards", "heating", "hungry", "sending", "battered",
+    "pathetic", "punishment", "everything", "without", "facetime", "package", "burning",
 )
 
 # Phrases rewritten before the rules run so that idioms do not look like harm.
@@ -146,7 +147,7 @@ IDIOMS: tuple[tuple[str, str], ...] = (
      r"|get detention|get bad|break|spend|dont tidy|do not tidy)", "will be cross if i "),
     (r"\bkicked (?:me|us) out of (?:the |my |our )?(?:game|group chat|chat|lesson|class|team|match|club)",
      "removed me from it"),
-    (r"\b(?:dog|cat|puppy|hamster|rabbit|pet|budgie|tortoise|guinea pig) (?:ran|run|runs) away\b",
+    (r"\b(?:dog|cat|puppy|hamster|rabbit|pet|budgie|tortoise|guinea pig) (?:ran|run|runs) (?:away|off)\b",
      "pet got lost"),
     (r"^\W*(?:i am|im) starving\W*$", "i am hungry now"),
     (r"\bcut myself (?:some|a) (?:cake|bread|slice|piece)", "served myself"),
@@ -260,7 +261,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"\b(?:touch|touches|touched|touching|feel|feels|felt|grope|gropes|groped) (?:me|us|my (?:private"
      r"|bum|bottom|chest|boobs|willy|fanny|body|legs?|privates?))\b", True),
     ("sexual_abuse", "sexual abuse disclosure",
-     r"\b(?:kissed|touched|groped|molested|felt up|fiddled with) by\b"
+     r"\b(?:kissed|groped|molested|felt up|fiddled with) by\b"
      r"|\b(?:does|do|did|doing|done) (?:stuff|things|something|sex stuff|sexual stuff) (?:to|with|on) me\b"
      r"|\b(?:makes|made|make|forces|forced) me do (?:stuff|things|sexual|sex)\b"
      r"|\b(?:sent|sends|send|showed|shows) me (?:rude|dirty|naked|sexy) (?:pictures|picture|videos|messages)\b"
@@ -421,7 +422,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:hits|hit|kicks|punches|slaps) me\b|\bkeep getting hit\b|\bhit (?:at home|at my)\b"
      r"|\bbreak my (?:legs?|arms?|neck|face|nose)\b|\b(?:knocked|knocks) me out\b|\bkicked me\b"
      r"|\bmy (?:nose|lip|mouth|head) (?:bled|was bleeding|is bleeding)\b|\bburnt my\b|\bburned my\b"
-     r"|\bshakes me\b|\bpush(?:es|ed)? me (?:around|over|down|into|against)\b|\bbuckle\b", True),
+     r"|\bshakes me\b|\bheld me (?:under|down)\b|\bholds me (?:under|down)\b|\bpush(?:es|ed)? me (?:around|over|down|into|against)\b|\bbuckle\b", True),
     # Emotional abuse: put-downs, threats, control, rejection.
     ("emotional_abuse", "emotional abuse",
      r"\b(?:worthless|useless|thick|stupid|an idiot|a waste of space|a mistake|a burden|a disappointment|disgusting|evil|a liar)\b"
@@ -437,11 +438,20 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bkill my (?:dog|cat|pet)\b|\bshamed\b|\babortion\b|\bshut up and that nobody cares\b|\bnot allowed to talk\b"
      r"|\bstand in the corner for hours\b|\bbeg for food\b|\bend up like my dad\b|\bput me in care\b|\bnobody wants me\b",
      True),
+    # Emotional abuse, said in other words: an adult's insults, rejection, blame, threats to send away.
+    ("emotional_abuse", "emotional abuse",
+     r"\b(?:says|said|say|tells me|told me|tell me|calls me|called me|call me|keeps saying|keep saying|reminds me)\b"
+     r"(?: \w+){0,5} (?:pathetic|ugly|fat|stupid|useless|worthless|thick|an idiot|a loser|a freak|a baby|retarded?|a waste"
+     r"|disgusting|evil|a mistake|a burden|nothing|rubbish|horrible|the worst)\b"
+     r"|\b(?:did not|didnt|never) want(?:ed)? me\b|\bno (?:one|boy|girl|body) (?:will|would) ever (?:love|like|want) me\b"
+     r"|\bworst thing that (?:ever )?happened\b|\bthe reason (?:why )?(?:my|mum|dad|we|they|everything|the family)\b"
+     r"|\bruin(?:s|ed)? everything\b|\bas (?:a )?punishment\b|\b(?:be|get) moved if\b|\bput me in (?:a home|care)\b"
+     r"|\blaughs? at me when i cry\b|\bwaste of (?:oxygen|space|air)\b|\bsend me (?:away|back)\b", True),
     # Sexual abuse said in other words: unwanted touching, "down there", rape. Never negatable.
     # "no one has touched me" is negated; everything else about sexual abuse is never negatable.
     ("sexual_abuse", "sexual abuse disclosure",
      r"\b(?:touch|touches|touched|touching|tuch|fiddles? with|strokes?|stroked|rubs?|rubbed|grabs?|grabbed) (?:me|my|us)\b"
-     r"|\b(?:i|we) (?:was|were|got|get|am|are|been|being) (?:touched|groped|molested|fiddled with)\b", True),
+     r"|\b(?:i|we) (?:was|were|got|get|am|are|been|being) (?:touched|groped|molested|fiddled with)\b|\btouched by\b", True),
     ("sexual_abuse", "sexual abuse disclosure",
      r"\bunwanted touch\w*"
      r"|\bdown there\b|\bprivate (?:bits|parts?|area)\b|\bprivates\b|\b(?:my|his|her) (?:boob|boobs|bum|willy|chest|breasts?)\b"
@@ -452,7 +462,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bcomes? (?:in|into) (?:my room|the bathroom)\b|\blie down with him\b|\brude (?:videos|pictures|messages|photos)\b"
      r"|\bdirty (?:videos|messages|pictures)\b|\bhis (?:privates|private parts|willy)\b"
      r"|\b(?:makes?|made|forced?|forces) me (?:do (?:stuff|things|it|sex|sexual)|touch|watch (?:porn|him|them|rude|videos)|kiss|sit on|take|have sex|lie)\b"
-     r"|\bwhere (?:he|she|they) (?:should not|shouldnt)\b|\bvideo of (?:himself|herself|his)\b|\bdo things i do not want\b|\bdoes things to me\b"
+     r"|\bwhere (?:he|she|they) (?:should not|shouldnt)\b|\bforced to do (?:stuff|things|it|sexual)\b"
+     r"|\b(?:comes in|walks in|watches me|stares)\b(?: \w+){0,4} (?:in the|in da) (?:bath|shower)\b|\bin the (?:bath|shower) and stares\b|\bvideo of (?:himself|herself|his)\b|\bdo things i do not want\b|\bdoes things to me\b"
      r"|\bkiss(?:es|ed)? me on the lips\b|\bfeels wrong\b|\bsexual\b|\braped?\b", False),
     # Neglect: no food, locked cupboards, no heating, left alone, not cared for.
     ("neglect", "neglect disclosure",
@@ -462,7 +473,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bkeeps? the (?:fridge|cupboards?|food) locked\b|\bhungry (?:all the time|every day|at home|always)\b|\balways hungry\b"
      r"|\bgo(?:es)? to bed hungry\b|\bonly (?:eat|meal)\b.*\bschool\b|\bonly eat at school\b|\bsteal food\b|\beat (?:out of|from) bins\b"
      r"|\b(?:have not|havent|not) (?:eaten|had (?:a )?(?:proper )?meal|had food)\b|\bnot eaten since\b"
-     r"|\bneglect(?:ed|ing)?\b|\bnobody (?:feeds|looks after|cares for|washes) (?:me|us)\b|\bno one (?:feeds|looks after|makes me)\b"
+     r"|\bneglect(?:ed|ing)?\b|\b(?:have not|havent|not) got (?:any )?food\b|\b(?:fridge|cupboards?) (?:is|are) (?:always )?empty\b"
+     r"|\bnobody (?:cooks|buys|washes|cleans)\b|\bno one (?:cooks|buys|washes|cleans)\b|\blook after ourselves\b|\bclothes (?:are|r) too small\b|\bnobody (?:feeds|looks after|cares for|washes) (?:me|us)\b|\bno one (?:feeds|looks after|makes me)\b"
      r"|\b(?:left|leaves|leaving) (?:me |us )?(?:alone|on my own|on our own|home alone|by myself|in charge)\b"
      r"|\b(?:im|i am|i get|we get|i was|we are) (?:always )?(?:left )?(?:alone|on my own) (?:a lot|all (?:night|weekend|day)|at night|for days)\b"
      r"|\bleft alone\b|\bhome alone\b|\blook after (?:my |the )?(?:little|baby|babies|younger|sisters|brothers)\b"
@@ -476,7 +488,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("online_abuse_grooming", "online grooming or abuse",
      r"\bgroom(?:ed|ing|s|er|ers)?\b|\bnudes?\b|\bsend (?:him |her |them )?(?:pictures|a picture|photos|a photo|pics|nudes)\b"
      r"|\b(?:asks?|asked|asking|wants?|wanted) (?:me )?(?:for )?(?:pictures|a picture|photos|a photo|pics|nudes)\b"
-     r"|\bpictures (?:of|in) (?:me|my (?:body|underwear|bra))\b|\bpicture (?:in|of) my\b|\bin my underwear\b"
+     r"|\bpictures (?:of|in) (?:me|my (?:body|underwear|bra))\b|\bpicture (?:in|of) my\b|\bin my underwear\b|\bwithout (?:my )?(?:top|clothes|shirt|pants)\b"
      r"|\bwants? (?:me )?to meet\b|\bmeet (?:me|up)\b|\b(?:sextort\w*|blackmail\w*)\b|\b(?:post|share|send|shared|sent) my (?:pictures|photos|pics|nudes)\b"
      r"|\bmy (?:pictures|photos|pics|picture|photo) (?:got |get |were |was )?(?:shared|sent|posted|around)\b"
      r"|\b(?:on|go on) (?:cam|camera|video)\b|\bvideo call\b|\bcamera on\b|\bdelete (?:our|the) (?:chats|messages)\b"
@@ -491,7 +503,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("exploitation", "exploitation",
      r"\b(?:carry|carrying|carries|hold|holding|holds|keep|keeping|stash|stashing|hide|hiding|deliver|delivering|drop|dropping"
      r"|take|taking|move|moving|sell|selling) (?:their |his |the |some )?(?:stuff|things|bags?|packages?|parcels?|drugs|weed|knives|a knife)\b"
-     r"|\bexploit\w*|\bcounty lines?\b|\brun(?:ning)? lines\b|\b(?:go|going|went) country\b|\btrap house\b|\bdo runs\b|\bdoing runs\b"
+     r"|\bexploit\w*|\bcounty lines?\b|\b(?:package|packages|parcel|parcels|bag|bags) (?:in|under) my (?:room|bed|wardrobe)\b|\brun(?:ning)? lines\b|\b(?:go|going|went) country\b|\btrap house\b|\bdo runs\b|\bdoing runs\b"
      r"|\b(?:owe|owes|owed|in debt to) (?:them|him|her|people|money)\b|\bwork it off\b|\bi owe\b"
      r"|\b(?:older|old) (?:boys?|lads?|men|man|guys?|kids|ones|boyfriend)\b.*\b(?:money|weed|drink|drugs|vapes?|lifts?|phone|parties|party|stuff|cars?|hold|carry|make|give)\b"
      r"|\b(?:give|gives|gave|given|giving) me (?:weed|drugs|drink|alcohol|vapes?)\b"
@@ -513,7 +525,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"\b(?:cyber ?)?bull(?:y|ies|ied|ying|yed)\b|\bcyberbull\w*|\bhate page\b|\b(?:mean|horrible|nasty|racist) to me\b"
      r"|\bpick(?:s|ed|ing)? on\b|\bpicked on\b|\bgang(?:s|ed)? up\b|\blaugh(?:s|ed|ing)? at me\b|\bmake fun of\b|\bmakes fun of\b"
      r"|\bcall(?:s|ed|ing)? me (?:names|a freak|smelly|a paki|gay)\b|\bsharing a video of me\b|\bfilm me\b|\bnasty (?:comments|messages)\b"
-     r"|\bhorrible (?:messages|stuff)\b|\bspread(?:s|ing)? rumou?rs\b|\bkys\b|\bkill yourself\b|\bmonkey noises\b|\bignore me\b"
+     r"|\bhorrible (?:messages|stuff)\b|\bspread(?:s|ing)? (?:rumou?rs|lies)\b|\blies about me\b|\bcalled names\b|\bkys\b|\bkill yourself\b|\bmonkey noises\b|\bignore me\b"
      r"|\btripped me\b|\bjumped me\b|\bsteal my (?:things|stuff)\b|\btake my (?:lunch|dinner) money\b|\bthrow stuff at me\b"
      r"|\bpush me (?:around|in the)\b|\bwill not let me sit\b|\bbecause of the bullies\b|\bto be abused\b", True),
     # Self-harm: hurting oneself on purpose. Never negatable ("i dont cut anymore but i want to").
@@ -525,7 +537,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bscratch(?:es|ed|ing)? (?:myself|my)\b|\bpunch walls\b|\bhit myself\b|\bstarve myself\b|\bsick after i eat\b|\bthrow up\b"
      r"|\boverdos\w*|\b(?:too many|loads of|load of|extra) (?:pills|tablets|paracetamol)\b|\bbang my head\b|\bpull my hair out\b"
      r"|\bdo not eat on purpose\b|\bnot eating\b|\bcarve\b|\bnails into my skin\b|\bbleach\b|\bbruise myself\b|\bpunish myself\b"
-     r"|\bclean from cutting\b|\bsharpener\b|\bcut (?:any more|anymore|again)\b|\b(?:want|wanna) to cut\b|\bsee my cuts\b|\bfeel something\b|\bfeel numb\b|\bhob on purpose\b", False),
+     r"|\bclean from cutting\b|\bburning my (?:skin|arms?|hands?|legs?)\b|\bsharpener\b|\bcut (?:any more|anymore|again)\b|\b(?:want|wanna) to cut\b|\bsee my cuts\b|\bfeel something\b|\bfeel numb\b|\bhob on purpose\b", False),
     # Suicidal thoughts, active and passive. Never negatable ("i dont want to kill myself" is read).
     ("suicidal_thoughts", "suicidal thoughts",
      r"\bkill(?:ing)? myself\b|\bkms\b|\bunalive\w*|\bsuicid\w*|\bend (?:it|my life|it all)\b|\bending (?:it|my life)\b"
@@ -535,7 +547,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:do not|dont) want to (?:be alive|live|exist|be here|wake up|be on this earth)\b|\bwish i (?:was|were) (?:dead|never born)\b"
      r"|\bnever (?:been )?born\b|\bnever wake up\b|\bnot wake up\b|\bsleep forever\b|\bstop (?:existing|living)\b|\bpoint (?:of|in) (?:me|living)\b"
      r"|\bno point (?:in )?living\b|\bnothing to live for\b|\bnot worth living\b|\bis not worth living\b|\bdone with life\b|\bgive up on life\b"
-     r"|\bcan not do this anymore\b|\bsee the point\b|\bsee a point\b|\bit all to stop\b|\bin heaven\b|\bgoodbye (?:note|letter)\b|\bsaying goodbye to everyone\b"
+     r"|\bcan not do this anymore\b|\bsee the point\b|\bsee a point\b|\bhow i would do it\b|\bhow (?:i am|im) going to do it\b|\bit all to stop\b|\bin heaven\b|\bgoodbye (?:note|letter)\b|\bsaying goodbye to everyone\b"
      r"|\bhang myself\b|\bjump (?:off|in front)\b|\bjumping off\b|\bpills saved\b|\bhow to kill\b|\bshould (?:just )?(?:die|be dead|go)\b"
      r"|\bbe dead\b|\bas well be dead\b|\bi died\b|\bif i died\b|\bthinking about (?:dying|death|ending)\b|\bthink about dying\b"
      r"|\bdisappear forever\b|\bmy funeral\b|\ba car would hit me\b|\bno future\b|\bsee a future\b|\bwant to disappear\b", False),
@@ -623,7 +635,7 @@ _NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "none", "nor",
 _ABUSE_CATEGORIES = frozenset({"physical_abuse", "emotional_abuse", "neglect", "domestic_abuse"})
 # A negator followed by one of these is not a negation of the harm: "they wont stop hitting me".
 _NOT_A_NEGATION = frozenset({"stop", "stops", "stopped", "quit", "leave", "help", "believe", "listen", "listens",
-                              "like", "likes", "want", "wants", "how", "know", "knows", "think", "understand", "why",
+                              "like", "likes", "how", "know", "knows", "think", "understand", "why",
                               "care", "cares", "matter", "mind", "tell", "say"})
 _STILL = re.compile(r"\b(?:anymore|any more|again|still|no more|used to)\b")
 
@@ -814,7 +826,7 @@ def _word(token: str) -> str:
     if len(token) >= 4 and token not in english_words():
         corrected = _fuzzy(token)
         if corrected:
-            return corrected
+            return SPELLINGS.get(corrected, corrected)
     return token
 
 
@@ -883,7 +895,11 @@ def _negated(text: str, breaks: list[bool], start: int, end: int, category: str)
     if not found & _NEGATORS:
         return False
     last = max(i for i, w in enumerate(before) if w in _NEGATORS or w == "one")
-    if set(before[last + 1:]) & _NOT_A_NEGATION:
+    after = before[last + 1:]
+    if set(after) & _NOT_A_NEGATION:
+        return False
+    # "i dont want him to hit me" (another's harm) is not negated; "i dont want to run away" is
+    if "want" in after and after.index("want") + 1 < len(after) and after[after.index("want") + 1] != "to":
         return False
     # "he doesnt hit me anymore / he used to": past harm is still a disclosure. The rest of the
     # answer is searched, not just the clause, so a stray full stop cannot hide it.

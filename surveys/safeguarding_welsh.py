@@ -85,8 +85,8 @@ IDIOMS: tuple[tuple[str, str], ...] = (
     (r"\bbron a (?:marw|farw) eisiau\b", "eisiau'n fawr"),
     (r"\b(?:lladd|ladd) i os (?:\w+ ){0,3}(?:hwyr|methu|anghofio)\b", "gwylltio os dwi'n hwyr"),
     (r"\b(?:mae )?(?:gen i |arna i )?ofn (?:pryfed cop|pry cop|y tywyllwch|tywyllwch|cwn|ci|uchder|nadroedd|arholiadau|profion|y deintydd|nodwyddau)\b", "ofn pethau"),
-    (r"\bddim yn (?:anniogel|anniogel)\b", "yn saff"),
-    (r"\b(?:ci|gath|cath|bochdew|cwningen|mochyn cwta)\b(?: \w+){0,3} (?:rhedeg|redeg) i ffwrdd\b", "anifail ar goll"),
+    (r"\b(?:ddim|dim) yn (?:teimlo yn |teimlon )?anniogel\b", "yn saff"),
+    (r"\b(?:ci|gath|cath|bochdew|cwningen|mochyn cwta)\b(?: \w+){0,3} (?:rhedeg|redeg) i ffwrdd\b", "anifail yn iawn"),
     (r"\bwedi stopio\b(?<=bwlio wedi stopio)", "drosodd"),
     (r"\b(?:bwlio|mwlio|fwlio) (?:wedi stopio|drosodd|wedi gorffen)\b", "drosodd"),
 )
