@@ -40,6 +40,14 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "te", "trailer", "transfer-encoding", "upgrade"})
 
 
+# The faked clock of scripts/test_at.sh (libfaketime), read when this module is imported
+# (at collection): the browser fixture takes LD_PRELOAD out of os.environ while Chromium
+# runs, and the deployment's processes must still live at the test's moment.
+FAKED_CLOCK = {name: value for name, value in os.environ.items()
+               if name.startswith("FAKETIME") or name in ("LD_PRELOAD", "PYTHONPATH")} \
+    if "faketime" in os.environ.get("LD_PRELOAD", "") else {}
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on just now."""
     with socket.socket() as probe:
@@ -50,10 +58,11 @@ def free_port() -> int:
 def make_certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for https://127.0.0.1 (subjectAltName IP:127.0.0.1): (cert, key)."""
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+    # Made on the test's clock (faked or not), so it is valid at the test's moment.
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)
+                   check=True, capture_output=True, timeout=60, env={**os.environ, **FAKED_CLOCK})
     return cert, key
 
 
@@ -161,13 +170,11 @@ def _clean_env(settings: Mapping[str, str]) -> dict[str, str]:
     """A process environment with only what a service unit would set, plus ``settings``.
 
     Under scripts/test_at.sh (libfaketime) the faked clock and its Python shim
-    (tests/faketime_compat, on PYTHONPATH) are passed on too, so that every process of the
-    deployment lives at the same faked moment as the test.
+    (tests/faketime_compat, on PYTHONPATH) are passed on too (``FAKED_CLOCK``), so that
+    every process of the deployment lives at the same faked moment as the test.
     """
     env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if name in os.environ}
-    if "faketime" in os.environ.get("LD_PRELOAD", ""):
-        env.update({name: value for name, value in os.environ.items()
-                    if name.startswith("FAKETIME") or name in ("LD_PRELOAD", "PYTHONPATH")})
+    env.update(FAKED_CLOCK)
     env.setdefault("LANG", "C.UTF-8")
     env["PYTHONUNBUFFERED"] = "1"
     env.update(settings)
