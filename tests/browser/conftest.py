@@ -125,13 +125,19 @@ def browser() -> Iterator[Any]:
         _missing("the playwright package is not installed")
     # Under faketime (scripts/test_at.sh) the server's clock is faked, not the browser's:
     # Chromium and Playwright's driver hang or time out with libfaketime preloaded.
-    with _without_faketime(), sync_playwright() as playwright:
+    # Only the driver's start goes without libfaketime: the servers and commands the tests
+    # start afterwards must keep the faked clock.
+    with _without_faketime():
+        playwright = sync_playwright().start()
+    try:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
                                               env=_without_faketime_env())
         try:
             yield chromium
         finally:
             chromium.close()
+    finally:
+        playwright.stop()
 
 
 def _new_page(browser, viewport: dict[str, int]):  # noqa: ANN001, ANN202
