@@ -133,9 +133,10 @@ IDIOMS: tuple[tuple[str, str], ...] = (
      r" (?:me|us)\b", "pet nipped me"),
     (r"^\W*beats me\W*(?:lol|haha|lmao|pls|please|ngl|idk|tbh|x)?\W*$", "no idea"),
     # games and sport: "i died on the last level", "shot in paintball and it bruised", "broke my wrist playing rugby"
-    (r"\b(?:died|die|dying|killed|shot|got shot|bruised|hurt|broke|broken|injured|sprained)\b(?: \w+){0,5}"
+    (r"\b(?:died|die|dying|killed|shot|got shot|bruised|bruise|bruises|hurt|broke|broken|injured|sprained)\b(?: \w+){0,5}"
      r" (?:on|in|at|playing|doing) (?:the )?(?:last |first |next )?(?:level|game|round|paintball|laser tag|rugby|football"
-     r"|netball|hockey|boxing|karate|judo|gymnastics|pe|trampoline|trampolining|skate ?park|cricket|basketball)\b",
+     r"|netball|hockey|boxing|karate|judo|gymnastics|pe|trampoline|trampolining|skate ?park|cricket|basketball"
+     r"|minecraft|fortnite|roblox|cod|fifa|among us|apex|valorant|gta|zelda|mario)\b",
      "a game"),
     (r"\b(?:no|not enough|run out of) (?:food|dinner|biscuits) for the (?:dog|cat|hamster|rabbit|fish|pets?)\b", "pet food"),
     (r"\bpolice (?:gave|give|did|came to give|came to do) (?:a |us a )?(?:talk|assembly|lesson)\b", "a school talk"),
@@ -422,7 +423,9 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:hits|hit|kicks|punches|slaps) me\b|\bkeep getting hit\b|\bhit (?:at home|at my)\b"
      r"|\bbreak my (?:legs?|arms?|neck|face|nose)\b|\b(?:knocked|knocks) me out\b|\bkicked me\b"
      r"|\bmy (?:nose|lip|mouth|head) (?:bled|was bleeding|is bleeding)\b|\bburnt my\b|\bburned my\b"
-     r"|\bshakes me\b|\bheld me (?:under|down)\b|\bholds me (?:under|down)\b|\bpush(?:es|ed)? me (?:around|over|down|into|against)\b|\bbuckle\b", True),
+     r"|\bshakes me\b|\b(?:chuck|chucks|chucked|threw|throws|throw|shoved|shoves|dragged|drags) me (?:down|across|into|against|out of|off|on)\b"
+     r"|\b(?:knock|knocks|knocked|knocking) me about\b|\bknocked about\b"
+     r"|\b(?:get|got|gets|been|being) (?:hit|hurt|beaten|kicked|slapped|punched|smacked)\b|\bheld me (?:under|down)\b|\bholds me (?:under|down)\b|\bpush(?:es|ed)? me (?:around|over|down|into|against)\b|\bbuckle\b", True),
     # Emotional abuse: put-downs, threats, control, rejection.
     ("emotional_abuse", "emotional abuse",
      r"\b(?:worthless|useless|thick|stupid|an idiot|a waste of space|a mistake|a burden|a disappointment|disgusting|evil|a liar)\b"
@@ -446,7 +449,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\b(?:did not|didnt|never) want(?:ed)? me\b|\bno (?:one|boy|girl|body) (?:will|would) ever (?:love|like|want) me\b"
      r"|\bworst thing that (?:ever )?happened\b|\bthe reason (?:why )?(?:my|mum|dad|we|they|everything|the family)\b"
      r"|\bruin(?:s|ed)? everything\b|\bas (?:a )?punishment\b|\b(?:be|get) moved if\b|\bput me in (?:a home|care)\b"
-     r"|\blaughs? at me when i cry\b|\bwaste of (?:oxygen|space|air)\b|\bsend me (?:away|back)\b", True),
+     r"|\blaughs? at me when i cry\b|\bputs? up with me\b|\blucky (?:anyone|anybody|someone|they)\b"
+     r"|\bmade to feel (?:like )?(?:i am |im )?(?:nothing|rubbish|worthless|stupid|useless)\b|\bwaste of (?:oxygen|space|air)\b|\bsend me (?:away|back)\b", True),
     # Sexual abuse said in other words: unwanted touching, "down there", rape. Never negatable.
     # "no one has touched me" is negated; everything else about sexual abuse is never negatable.
     ("sexual_abuse", "sexual abuse disclosure",
@@ -462,7 +466,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bcomes? (?:in|into) (?:my room|the bathroom)\b|\blie down with him\b|\brude (?:videos|pictures|messages|photos)\b"
      r"|\bdirty (?:videos|messages|pictures)\b|\bhis (?:privates|private parts|willy)\b"
      r"|\b(?:makes?|made|forced?|forces) me (?:do (?:stuff|things|it|sex|sexual)|touch|watch (?:porn|him|them|rude|videos)|kiss|sit on|take|have sex|lie)\b"
-     r"|\bwhere (?:he|she|they) (?:should not|shouldnt)\b|\bforced to do (?:stuff|things|it|sexual)\b"
+     r"|\bwhere (?:he|she|they) (?:should not|shouldnt)\b|\bforced to do (?:stuff|things|it|sexual)\b|\bup my (?:skirt|top|shirt|dress|jumper)\b"
      r"|\b(?:comes in|walks in|watches me|stares)\b(?: \w+){0,4} (?:in the|in da) (?:bath|shower)\b|\bin the (?:bath|shower) and stares\b|\bvideo of (?:himself|herself|his)\b|\bdo things i do not want\b|\bdoes things to me\b"
      r"|\bkiss(?:es|ed)? me on the lips\b|\bfeels wrong\b|\bsexual\b|\braped?\b", False),
     # Neglect: no food, locked cupboards, no heating, left alone, not cared for.
@@ -473,7 +477,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bkeeps? the (?:fridge|cupboards?|food) locked\b|\bhungry (?:all the time|every day|at home|always)\b|\balways hungry\b"
      r"|\bgo(?:es)? to bed hungry\b|\bonly (?:eat|meal)\b.*\bschool\b|\bonly eat at school\b|\bsteal food\b|\beat (?:out of|from) bins\b"
      r"|\b(?:have not|havent|not) (?:eaten|had (?:a )?(?:proper )?meal|had food)\b|\bnot eaten since\b"
-     r"|\bneglect(?:ed|ing)?\b|\b(?:have not|havent|not) got (?:any )?food\b|\b(?:fridge|cupboards?) (?:is|are) (?:always )?empty\b"
+     r"|\bneglect(?:ed|ing)?\b|\bnever (?:any )?food\b|\bheating (?:does not|doesnt|never|will not) work\b"
+     r"|\b(?:does not|doesnt|never|do not|dont) come home (?:for|all|at)\b|\b(?:have not|havent|not) got (?:any )?food\b|\b(?:fridge|cupboards?) (?:is|are) (?:always )?empty\b"
      r"|\bnobody (?:cooks|buys|washes|cleans)\b|\bno one (?:cooks|buys|washes|cleans)\b|\blook after ourselves\b|\bclothes (?:are|r) too small\b|\bnobody (?:feeds|looks after|cares for|washes) (?:me|us)\b|\bno one (?:feeds|looks after|makes me)\b"
      r"|\b(?:left|leaves|leaving) (?:me |us )?(?:alone|on my own|on our own|home alone|by myself|in charge)\b"
      r"|\b(?:im|i am|i get|we get|i was|we are) (?:always )?(?:left )?(?:alone|on my own) (?:a lot|all (?:night|weekend|day)|at night|for days)\b"
@@ -503,7 +508,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("exploitation", "exploitation",
      r"\b(?:carry|carrying|carries|hold|holding|holds|keep|keeping|stash|stashing|hide|hiding|deliver|delivering|drop|dropping"
      r"|take|taking|move|moving|sell|selling) (?:their |his |the |some )?(?:stuff|things|bags?|packages?|parcels?|drugs|weed|knives|a knife)\b"
-     r"|\bexploit\w*|\bcounty lines?\b|\b(?:package|packages|parcel|parcels|bag|bags) (?:in|under) my (?:room|bed|wardrobe)\b|\brun(?:ning)? lines\b|\b(?:go|going|went) country\b|\btrap house\b|\bdo runs\b|\bdoing runs\b"
+     r"|\bexploit\w*|\bcounty lines?\b|\bfor (?:a|the) gang\b|\b(?:another|other) (?:city|town)\b.*\bsell\w*|\b(?:package|packages|parcel|parcels|bag|bags) (?:in|under) my (?:room|bed|wardrobe)\b|\brun(?:ning)? lines\b|\b(?:go|going|went) country\b|\btrap house\b|\bdo runs\b|\bdoing runs\b"
      r"|\b(?:owe|owes|owed|in debt to) (?:them|him|her|people|money)\b|\bwork it off\b|\bi owe\b"
      r"|\b(?:older|old) (?:boys?|lads?|men|man|guys?|kids|ones|boyfriend)\b.*\b(?:money|weed|drink|drugs|vapes?|lifts?|phone|parties|party|stuff|cars?|hold|carry|make|give)\b"
      r"|\b(?:give|gives|gave|given|giving) me (?:weed|drugs|drink|alcohol|vapes?)\b"
@@ -541,19 +546,19 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
     # Suicidal thoughts, active and passive. Never negatable ("i dont want to kill myself" is read).
     ("suicidal_thoughts", "suicidal thoughts",
      r"\bkill(?:ing)? myself\b|\bkms\b|\bunalive\w*|\bsuicid\w*|\bend (?:it|my life|it all)\b|\bending (?:it|my life)\b"
-     r"|\b(?:want|wanna|going) to die\b|\bwanna die\b|\b(?:better|happier|easier|relieved)\b.*\b(?:without me|if i (?:was|were|wasnt|was not) (?:gone|dead|here))\b"
+     r"|\b(?:want|wanna|going) to die\b|\bwanna die\b|\b(?:better|happier|easier|relieved)\b.*\b(?:without me|if i (?:was|were|wasnt|was not) (?:gone|dead|here|around|alive|born))\b"
      r"|\b(?:notice|care|miss me|cry)\b.*\bif i (?:disappeared|died|was gone|was dead|went|just disappeared)\b|\bnobody would (?:miss|notice|care)\b"
      r"|\bno one would (?:miss|notice|care)\b|\bwould anyone (?:even )?notice\b|\bbetter (?:off )?without me\b|\bwithout me\b"
      r"|\b(?:do not|dont) want to (?:be alive|live|exist|be here|wake up|be on this earth)\b|\bwish i (?:was|were) (?:dead|never born)\b"
      r"|\bnever (?:been )?born\b|\bnever wake up\b|\bnot wake up\b|\bsleep forever\b|\bstop (?:existing|living)\b|\bpoint (?:of|in) (?:me|living)\b"
-     r"|\bno point (?:in )?living\b|\bnothing to live for\b|\bnot worth living\b|\bis not worth living\b|\bdone with life\b|\bgive up on life\b"
+     r"|\bno point (?:in )?living\b|\bnothing to live for\b|\bnot worth living\b|\bis not worth living\b|\bdone with life\b|\bgive up on life\b|\bgiving up on (?:life|everything|living)\b"
      r"|\bcan not do this anymore\b|\bsee the point\b|\bsee a point\b|\bhow i would do it\b|\bhow (?:i am|im) going to do it\b|\bit all to stop\b|\bin heaven\b|\bgoodbye (?:note|letter)\b|\bsaying goodbye to everyone\b"
      r"|\bhang myself\b|\bjump (?:off|in front)\b|\bjumping off\b|\bpills saved\b|\bhow to kill\b|\bshould (?:just )?(?:die|be dead|go)\b"
      r"|\bbe dead\b|\bas well be dead\b|\bi died\b|\bif i died\b|\bthinking about (?:dying|death|ending)\b|\bthink about dying\b"
      r"|\bdisappear forever\b|\bmy funeral\b|\ba car would hit me\b|\bno future\b|\bsee a future\b|\bwant to disappear\b", False),
     ("fgm", "fgm",
      r"\bfgm\b|\bgenital\b|\bmutilat\w*|\bcircumcis\w*|\bsunna\b|\btype (?:1|2|3|one|two|three)\b|\b(?:cut|cutting) (?:me )?down there\b"
-     r"|\bthe cutting\b|\bbe cut\b|\bget cut\b|\bgets? cut\b|\bwas cut\b|\bunless (?:i am|im) cut\b|\bcut (?:like|me)\b|\bbe closed\b"
+     r"|\bthe cutting\b|\bbe cut\b|\bhave the cut\b|\bget cut\b|\bgets? cut\b|\bwas cut\b|\bunless (?:i am|im) cut\b|\bcut (?:like|me)\b|\bbe closed\b"
      r"|\bgirls (?:must|should|have to) be cut\b|\bdo it to my (?:little |baby |younger )?sister\b|\bmake me a woman\b|\bbe clean\b|\bcut me\b|\bcutting me\b", False),
     ("forced_marriage_honour", "forced marriage or honour-based abuse",
      r"\bforced marriage\b|\b(?:forcing|forced|force|make|making|made) me (?:to )?(?:get )?marr\w*|\bmarry (?:my cousin|him|a man|an old man|someone)\b"

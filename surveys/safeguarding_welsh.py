@@ -117,7 +117,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\brhannu fy (?:lluniau|llun)\b|\bnegeseuon budr\b|\blun oi gorff\b|\bbeidio dweud wrth neb\b|\bpeidio dweud wrth neb\b", False),
     ("exploitation", "exploitation (Welsh)",
      r"\b{cario} (?:pecynnau|pethau|bagiau|cyffuriau)\b|\bphecynnau\b|\bpecynnau\b|\b{gwerthu} cyffuriau\b|\bcyffuriau i mi\b"
-     r"|\bllinellau sirol\b|\bmewn dyled\b|\bi {cadw} pethau\b|\bcadw pethau iddyn\b|\bdal pethau\b|\bhyn yn rhoi\b|\bfy ecsbloetio\b"
+     r"|\bllinellau sirol\b|\bmewn dyled\b|\bi {cadw} pethau\b|\b{cadw} cyffuriau\b|\barian i mi i\b|\bcadw pethau iddyn\b|\bdal pethau\b|\bhyn yn rhoi\b|\bfy ecsbloetio\b"
      r"|\becsbloetio\b|\balcohol i mi\b|\bfy nghodi i yn y car\b|\btrefi eraill\b", False),
     ("domestic_abuse", "domestic abuse (Welsh)",
      r"\b{taro} (?:mam|fy mam|hi)\b|\b{curo} (?:mam|fy mam)\b|\b{brifo} (?:mam|fy mam)\b|\bei tharo\b|\bymladd drwy\b"
