@@ -31,6 +31,16 @@ tests/data/safeguarding_examples.csv holds the examples):
 - flagged: "scared" of a person, of home or of nothing named ("im scared"), "X will kill
   me" (a threat unless it is the fail/forget/late idiom), "i want to die" in any mood.
 
+Issue 18 added: every statutory category (``CATEGORIES``: code -> staff label), plain words
+("i am being abused", "abuse", "someone is grooming me"), suicidal thoughts apart from
+self-harm (active and passive), typos of any rule word within one edit unless the token is an
+everyday English word, double negation ("not unsafe" is safe), ended bullying not flagged
+(``ENDED``; past harm by a person still flags), Welsh on every form
+(surveys.safeguarding_welsh), a learned layer (surveys.safeguarding_model: either layer
+flagging raises the alert), ``not_screened`` for text in another language or script, and
+``ensure_ready()`` for the app to call at startup (raises if anything cannot load).
+docs/safeguarding.md has the decisions, the corpus and the measured figures.
+
 Every rule and word list is module-level data so that a safeguarding lead can review it.
 """
 
