@@ -548,7 +548,9 @@ def sms_segments(message: str) -> int:
         units = len(message) + sum(message.count(ch) for ch in used & GSM7_EXTENSION)
         single, multi = 160, 153
     else:
-        units = len(message.encode("utf-16-le")) // 2
+        # surrogatepass: a lone surrogate (which no provider sends, but a string may hold)
+        # counts as the one UCS-2 unit it is, instead of raising.
+        units = len(message.encode("utf-16-le", "surrogatepass")) // 2
         single, multi = 70, 67
     if units <= single:
         return 1
