@@ -41,7 +41,9 @@ BASELINE = re.compile(r"\b(?:hit|hits|hurt|hurts|kill|die|abuse|abused|touch|tou
 # Codes that name the same concern for scoring "named": the general "feels unsafe" rule and
 # the "unsafe where they live" rule; the old secret-keeping code and online grooming.
 SAME = {"unsafe_placement": {"unsafe_placement", "feels_unsafe"},
-        "online_abuse_grooming": {"online_abuse_grooming", "grooming"}}
+        "feels_unsafe": {"feels_unsafe", "unsafe_placement"},
+        "online_abuse_grooming": {"online_abuse_grooming", "grooming"},
+        "grooming": {"grooming", "online_abuse_grooming"}}
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -126,16 +128,16 @@ def quality(split: str) -> None:
     kinds = Counter(rows[i]["kind"] for i in negatives if results["shipped"][i][0])
     print("shipped false alarms by kind of negative:", dict(kinds) or "none")
     missed = [rows[i]["text"] for i in positives if not results["shipped"][i][0]]
-    print(f"shipped misses ({len(missed)}):", missed[:40])
+    print(f"shipped misses ({len(missed)}):", missed[:200])
     alarms = [rows[i]["text"] for i in negatives if results["shipped"][i][0]]
-    print(f"shipped false alarms ({len(alarms)}):", alarms[:40])
+    print(f"shipped false alarms ({len(alarms)}):", alarms[:200])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quality", action="store_true", help="print recall/precision per category, not timing")
-    parser.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    parser.add_argument("--split", default="test", help="train, dev or test (the held-out split)")
     args = parser.parse_args()
     if args.quality:
         quality(args.split)

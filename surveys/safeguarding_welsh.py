@@ -89,6 +89,10 @@ IDIOMS: tuple[tuple[str, str], ...] = (
     (r"\b(?:ci|gath|cath|bochdew|cwningen|mochyn cwta)\b(?: \w+){0,3} (?:rhedeg|redeg) i ffwrdd\b", "anifail yn iawn"),
     (r"\bwedi stopio\b(?<=bwlio wedi stopio)", "drosodd"),
     (r"\b(?:bwlio|mwlio|fwlio) (?:wedi stopio|drosodd|wedi gorffen)\b", "drosodd"),
+    # Round 4: weather and other everyday "bwrw" ("mae'n bwrw glaw": it is raining), and lessons about a harm.
+    (r"\b(?:bwrw|fwrw|mwrw)(?: hi)? (?:glaw|eira|cenllysg|hen wragedd|ymlaen|golwg|cipolwg|draw|ati|iddi|y sul|r sul)\b", "tywydd"),
+    (r"\b(?:gwers|gwersi|ffilm|llyfr|sgwrs|gwasanaeth|prosiect|stori|rhaglen)(?: \w+){0,2} (?:am|ar|ynglyn a) \w+", "pwnc ysgol"),
+    (r"\b(?:dysgon ni|dysgu|dysgais i|dysgom ni|siaradon ni|trafod)(?: \w+){0,2} (?:am|ar) \w+", "pwnc ysgol"),
 )
 
 # (category, reason, pattern with {radical} words, negatable)
@@ -96,7 +100,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("physical_abuse", "abuse disclosure (Welsh)",
      r"\b{taro}\b|\b{curo}\b|\b{cicio}\b|\b{brifo}\b|\b{slapio}\b|\b{hitio}\b|\b{bwrw}\b|\b{tagu}\b|\b{pwnio}\b"
      r"|\bfy {gwthio}\b|\b{cam drin}\b|\bcam drin\b|\bcleisiau\b|\bgleisiau\b|\b{llygad} ddu\b|\bmarciau ar fy\b"
-     r"|\btrawodd\b|\bdrawodd\b|\bbygwth fy lladd\b|\bfy nhynnu\b|\b{tynnu} fy ngwallt\b|\btaflu pethau ata i\b", True),
+     r"|\btrawodd\b|\bdrawodd\b|\bbygwth fy lladd\b|\bfy nhynnu\b|\b{tynnu} fy ngwallt\b|\btaflu pethau ata i\b|\b(?:gweir|cweir|grasfa|chweir)\b", True),
     ("emotional_abuse", "emotional abuse (Welsh)",
      r"\bgweiddi arna i\b|\bweiddi arna i\b|\brhegi arna i\b|\bdda i ddim\b|\bddiwerth\b|\bdiwerth\b|\b{galw} (?:i )?(?:yn |n )?(?:dwp|twp|ddiwerth|dda i ddim|ddim)\b"
      r"|\bnghasau\b|\bcasau fi\b|\bneb yn fy ngharu\b|\bdifaru fy nghael\b|\bgamgymeriad\b|\bfy mai i\b|\bfy anwybyddu\b"
@@ -110,7 +114,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bdim gwres\b|\bdim trydan\b|\bdim dwr poeth\b|\bwedi\w? (?:eu |ei )?chloi\b|\bwediu cloi\b|\bwedi cloi\b|\bar (?:ben|fy mhen) fy hun\b"
      r"|\bneb yn edrych ar fy ol\b|\bneb yn rhoi bwyd\b|\bneb yn gwneud bwyd\b|\besgeuluso\b|\bbwyta yn yr ysgol yn unig\b"
      r"|\banghofio rhoi bwyd\b|\bwedi meddwi drwy\b|\bdillad glan\b|\bcysgu ar y llawr\b|\byn y gwely drwyr dydd\b|\bheb fwyta\b"
-     r"|\bedrych ar ol y babi\b|\bfy ngadael\b", False),
+     r"|\bedrych ar ol y babi\b|\bfy ngadael\b"
+     r"|\bneb yn (?:coginio|gofalu|edrych|golchi|rhoi|gwneud|poeni|nol|casglu)\b|\bneb (?:i )?ofalu amdana\b", False),
     ("online_abuse_grooming", "online grooming or abuse (Welsh)",
      r"\bar lein\b.*\b(?:cwrdd|cyfarfod|nghyfarfod|lluniau|luniau|byw)\b|\b(?:cwrdd|gyfarfod) a fi\b|\bgofyn am (?:luniau|lun)\b"
      r"|\b(?:eisiau|isio) (?:lluniau|llun)\b|\blluniau noeth\b|\bnoeth\b|\bngroomio\b|\bgroomio\b|\bfy meithrin\b"
@@ -135,7 +140,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"|\bdiwedd ar y cyfan\b|\bneb yn sylwi\b|\bwell (?:eu byd )?hebdda i\b|\bhunanladdiad\b|\bpe bawn i (?:yn |wedi )?marw\b"
      r"|\bdim pwynt byw\b|\bcysgu am byth\b|\bgweld fy eisiau\b|\bna chefais i fy ngeni\b|\bbawn i yn diflannu\b|\beisiau diflannu\b", False),
     ("fgm", "fgm (Welsh)",
-     r"\bfgm\b|\bfy nhorri i lawr\b|\banffurfio\b|\benwaediad\b|\bei thorri\b|\bfy nhorri\b|\bcael fy nhorri\b", False),
+     r"\bfy nhorri i lawr\b|\banffurfio\b|\benwaediad\b|\bei thorri\b|\bfy nhorri\b|\bcael fy nhorri\b", False),
     ("forced_marriage_honour", "forced marriage or honour-based abuse (Welsh)",
      r"\b{gorfodi} i {priodi}\b|\bpriodas dan orfod\b|\bddim eisiau priodi\b|\bdramor i {priodi}\b"
      r"|\bfy anfon i dramor\b|\banfon dramor\b|\bfy anfon i i dramor\b|\bmhasbort\b|\bcywilydd ar y teulu\b|\banrhydedd\b|\bfy mhriodas\b|\bfy lladd i os\b", False),
@@ -143,7 +148,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"\bradicaleiddio\b|\beithafol\b|\beithafiaeth\b|\bymosod ar bobl\b|\b{gwneud} bom\b|\b(?:lladd|ladd) pobl\b|\bi ymladd\b", False),
     ("trafficking_modern_slavery", "trafficking or modern slavery (Welsh)",
      r"\bfy nhalu\b|\bmasnachu\b|\bfasnachu\b|\bcaethwasiaeth\b|\bgaethwas\b|\bcaethwas\b|\bdod a fi yma\b|\bgadael y ty lle\b"
-     r"|\bsmyglo\b|\bfy mhapurau\b|\bmewn lori\b", False),
+     r"|\bsmyglo\b|\bfy mhapurau\b|\bmewn lori\b"
+     r"|\bheb (?:dal|gyflog|cyflog|arian)\b|\b{gorfodi} i (?:weithio|gweithio|lanhau|glanhau)\b", False),
     ("missing", "running away or going missing (Welsh)",
      r"\b{rhedeg} i ffwrdd\b|\brhedais\b|\bredais\b|\bar goll\b|\bar y stryd\b|\bddim yn mynd yn ol\b|\bpeidio dod yn ol\b"
      r"|\bunman i gysgu\b|\brhedeg o\b", True),

@@ -61,9 +61,10 @@ def test_held_out_split_floors():
     """Regression floors on the held-out split (docs/safeguarding.md has the figures and the target).
 
     The issue's target is recall >= 98% for every category with at most 10% false alarms;
-    measured on this split (fresh sentences written after three rounds of tuning) it is not met
-    (overall recall 0.909, the weakest category 0.70, false alarms 10.2%), so these floors sit just
-    under what was measured, to catch a regression, not to claim the target.
+    measured on this split (the sixth set: fresh sentences by a second author, written after a
+    fourth round of tuning and measured once) it is not met (overall recall 0.832, the weakest
+    category 0.636, false alarms 6.5%), so these floors sit just under what was measured, to catch
+    a regression, not to claim the target.
     """
     rows, flagged = _held_out()
     by_label = defaultdict(list)
@@ -74,9 +75,9 @@ def test_held_out_split_floors():
     overall = sum(sum(f) for f in by_label.values()) / sum(len(f) for f in by_label.values())
     false_alarms = sum(negatives) / len(negatives)
     print({k: round(v, 3) for k, v in sorted(recall.items())}, round(overall, 3), round(false_alarms, 3))
-    assert overall >= 0.88, overall
-    assert min(recall.values()) >= 0.65, recall
-    assert false_alarms <= 0.12, false_alarms
+    assert overall >= 0.82, overall
+    assert min(recall.values()) >= 0.62, recall
+    assert false_alarms <= 0.075, false_alarms
 
 
 def test_test_rows_never_train_the_model():
