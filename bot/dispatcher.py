@@ -2,15 +2,21 @@
 
 Every messaging channel (Twilio SMS, Telegram, the staff simulator) hands its parsed
 inbound message to ``dispatch``. The message is stored first (unique per provider id,
-so a retried webhook changes nothing), then the conversation engine turns it into
-answers and the next prompt, answers are saved through ``storage.responses`` (which
-screens them for safeguarding), and the replies go into the outbox.
+so a retried webhook changes nothing) and its words are screened for safeguarding before
+anything decides what they are (``storage.alerts.screen_text``, in the sender's form
+language): from a matched sender, an unknown number, a sender who sent STOP or whose
+form is closed, an edit or a photo's caption. Then the conversation engine turns it into
+answers and the next prompt, answers are saved through ``storage.responses`` (with the
+screening, not screened twice), and the replies go into the outbox. A possible disclosure
+is answered with the caring reply alone (Childline, 999) and the form waits for the
+child to write again; a sender no open form claims is routed to the duty safeguarding
+contact too (``storage.alerts``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +27,7 @@ from bot.base import InboundMessage as Inbound
 from bot.base import resolve_choice
 from bot.optout import OPEN_STATUSES, is_opted_out, opt_in_address, opt_out_address
 from bot.sender import leased_item
-from storage.alerts import notice_ids, raise_alert
+from storage.alerts import notice_ids, raise_alert, raise_for_screening, screen_text
 from storage.lifecycle import set_status
 from storage.models import InboundMessage, Invitation, OptOut, utcnow
 from storage.outbox import enqueue_many, outbox_row
@@ -33,10 +39,11 @@ from storage.responses import (
     save_state_and_queue,
     stored_answers,
     stored_answers_column,
+    write_answer,
 )
 from storage.upsert import insert_ignore
 from surveys import engine
-from surveys.safeguarding import screen
+from surveys.safeguarding import Screening
 
 __all__ = ["Dispatched", "Inbound", "OPEN_STATUSES", "Part", "dispatch", "find_invitation", "opt_out_address",
            "render_parts"]
@@ -74,7 +81,9 @@ class Dispatched:
     recorded: list[str] = field(default_factory=list)
     alerts: int = 0
     complete: bool = False
-    outcome: str = ""  # answered | started | opted_out | opted_in | help | privacy | unmatched | closed | duplicate
+    # answered | started | disclosure | help_call | opted_out | opted_in | help | privacy | unmatched | closed |
+    # edited | media | duplicate
+    outcome: str = ""
     # Replies inserted already claimed under ``lease`` (see ``dispatch``), for bot.sender.send_leased.
     lease: tuple[str, datetime] | None = None
     leased: list[Any] = field(default_factory=list)
@@ -228,7 +237,12 @@ def _callback_text(form, respondent, current: str | None, callback: tuple[str, s
 
 def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
              helpline_on_alert: bool = True, lease: tuple[str, datetime] | None = None) -> Dispatched:
-    """Store, route and answer one inbound message; the caller commits.
+    """Store, screen, route and answer one inbound message; the caller commits.
+
+    Every text is screened first, whoever sent it and whatever it turns out to be (an
+    answer, a keyword, a message to a closed form, from an unknown number or after STOP).
+    A possible disclosure is answered with the caring reply alone and the form pauses: the
+    next question comes when the child writes again.
 
     With ``lease`` (token, until) the replies are inserted already claimed under it and
     listed in ``leased``, for a caller that sends them itself straight after the commit
@@ -250,22 +264,51 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         return Dispatched(duplicate=True, outcome="duplicate")
     result = Dispatched(inbound_id=inbound_id, lease=lease if message.channel != "sim" else None, stored=stored,
                         sender_opted_out=opted_out)
+    words = message.text or ""
 
     if message.meta.get("edited"):
         # The conversation does not move on an edit; safeguarding still reads the new words.
         result.outcome = "edited"
-        invitation = _senders_invitation(session, message)
-        parts = _screen_stray(session, result, message, invitation, now)
-        _queue(session, result, message, parts, invitation if parts else None)
-        _finish(session, result, invitation.id if parts and invitation else None, "processed", now)
+        current = find_invitation(session, message)
+        invitation = current or _latest_invitation(session, message)
+        found = screen_text(words, _screen_language(invitation))
+        parts = _screen_stray(session, result, message, invitation, found, now, duty=current is None)
+        _queue(session, result, message, parts, invitation if parts else None, direct=True)
+        _finish(session, result, invitation.id if result.alerts and invitation else None, "processed", now)
         return result
 
-    keyword = _normalise_keyword(message.text) if message.channel == "sms" else ""
-    if keyword in SMS_OPT_OUT:
-        opt_out_address(session, message.channel, message.sender, source="keyword", now=now)
-        result.outcome = "opted_out"  # Twilio itself confirms STOP to the sender
-        _finish(session, result, None, "processed", now)
+    if message.meta.get("media") and not words.strip():
+        # A sticker, voice note or picture without words: nothing to read; say so kindly.
+        result.outcome = "media"
+        _queue(session, result, message, [Part(engine.text("media_not_read", _language_of(session, message)))],
+               early)
+        _finish(session, result, early.id if early is not None else None,
+                "processed" if early is not None else "unmatched", now)
         return result
+
+    # Screened before anything decides what the message is. The language is the form's: the
+    # open invitation's, else the sender's latest (an unknown sender is read in English and Welsh).
+    latest: Invitation | None = None
+    if early is None and words.strip() and not message.start_token:
+        latest = _latest_invitation(session, message)
+    found = screen_text(words, _screen_language(early or latest)) if words.strip() else _NOTHING
+    alarm = found.flagged or engine.call_for_help(words)
+
+    keyword = _normalise_keyword(words) if message.channel == "sms" else ""
+    if keyword in SMS_OPT_OUT:
+        # Opted out as the carrier opts them out (Twilio itself confirms STOP to the sender).
+        opt_out_address(session, message.channel, message.sender, source="keyword", now=now)
+        result.outcome = "opted_out"
+        known = None
+        if alarm:
+            # A stop word the screen reads as more ("end"): a person is told, the sender answered.
+            known = early or latest or _latest_invitation(session, message)
+            parts = _screen_stray(session, result, message, known, found, now, duty=True)
+            _queue(session, result, message, parts, known if parts else None, direct=True)
+        _finish(session, result, known.id if result.alerts and known else None, "processed", now)
+        return result
+    if alarm:
+        keyword = ""  # a disclosure is never taken for HELP, START or YES
     if (keyword in SMS_OPT_IN or keyword in SMS_OPT_IN_IF_OUT) and _opted_out(session, result, message):
         opt_in_address(session, message.channel, message.sender, now=now)
         result.sender_opted_out = False
@@ -280,7 +323,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         early = None  # its invitations may have reopened: look again below
     if keyword in SMS_OPT_IN:
         keyword = "help"  # START from a number that never opted out: say what this is
-    command = _command(message)
+    command = "" if alarm else _command(message)
     if keyword in SMS_HELP or command == "help":
         result.outcome = "help"
         _queue(session, result, message, [Part(engine.text("service_help", _language_of(session, message)))], None)
@@ -298,13 +341,20 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     if invitation is None:
         reply = "unknown_link" if message.start_token else "unknown_sender"
         result.outcome = "unmatched"
-        # Safeguarding is never off: a child whose form is finished may still tell us something.
-        latest = None if message.start_token else _latest_invitation(session, message)
+        # Safeguarding is never off: a child whose form is finished, who sent STOP, or who
+        # writes from a number we do not know may still tell us something.
+        if latest is None and not message.start_token:
+            latest = _latest_invitation(session, message)
         if latest is not None:
             reply = "already_complete" if latest.status == "completed" else "form_closed"
-        parts = _screen_stray(session, result, message, latest, now)
-        _queue(session, result, message, [*parts, Part(engine.text(reply))], latest if parts else None)
-        _finish(session, result, latest.id if parts and latest else None, "unmatched", now)
+        parts = _screen_stray(session, result, message, latest, found, now, duty=True)
+        if parts:
+            # The caring reply alone, even after STOP: a direct answer to someone who just wrote.
+            _queue(session, result, message, parts, latest, direct=True)
+        else:
+            _queue(session, result, message, [Part(engine.text(reply, latest.language if latest else "en"))],
+                   latest if result.alerts else None)
+        _finish(session, result, latest.id if result.alerts and latest else None, "unmatched", now)
         return result
 
     result.invitation_id = invitation.id
@@ -313,23 +363,38 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     if invitation.status not in OPEN_STATUSES:
         result.outcome = "closed"
         key = "already_complete" if invitation.status == "completed" else "form_closed"
-        parts = _screen_stray(session, result, message, invitation, now)
-        _queue(session, result, message, [*parts, Part(engine.text(key, respondent.language))], invitation)
+        found = screen_text(words, _screen_language(invitation)) if words.strip() else _NOTHING
+        parts = _screen_stray(session, result, message, invitation, found, now, duty=True)
+        _queue(session, result, message, parts or [Part(engine.text(key, respondent.language))], invitation,
+               direct=bool(parts))
         _finish(session, result, invitation.id, "processed", now)
         return result
+    if early is None and words.strip():
+        # Found after the first look (a deep link, a chat that unblocked us): read in its language.
+        found = screen_text(words, _screen_language(invitation))
 
     old_state = engine.ConversationState.from_dict(invitation.state) if invitation.state else None
+    calling = engine.call_for_help(words) and message.callback is None
     if old_state is None or old_state.status == "new" or message.start_token:
         turn = engine.start(form, respondent, old_state)
         result.outcome = "started"
         typed = None
         # The first message is screened too: a child may open with a disclosure.
         opening = None if message.start_token or message.callback is not None else message.text
+    elif calling:
+        # "help me", "I need help": a call for help, never a wrong answer to the question.
+        turn = engine.Turn(state=old_state.copy(), language=engine.conversation_language(form, respondent))
+        typed, opening = message.text, None
+        result.outcome = "help_call"
     else:
         typed = message.text
+        state_in = old_state
         if message.callback is not None:
             typed = _callback_text(form, respondent, old_state.current, message.callback)
-        turn = engine.reply(form, respondent, old_state, typed or "")
+            if old_state.paused:  # a button of the question still waiting answers it
+                state_in = old_state.copy()
+                state_in.paused = False
+        turn = engine.reply(form, respondent, state_in, typed or "")
         result.outcome = "answered"
         opening = None
 
@@ -338,32 +403,80 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     free_text_recorded = any(
         q.type == "text" and q.key in turn.recorded for q in form.questions
     )
+    raw = None if free_text_recorded else (typed or opening or None)
+    screened: dict[str, Any] = {}
+    if words.strip():
+        # An answer the engine understood as a choice or a command was read: it needs no
+        # person for being in another language ("not screened" is for words nobody read).
+        # A call for help raises its own alert below.
+        understood = calling or turn.command is not None or (bool(turn.recorded) and not free_text_recorded)
+        reading = replace(found, not_screened=False) if understood and found.not_screened else found
+        screened[words] = screened[words.strip()] = reading
+    if message.callback is not None and typed:
+        screened[typed] = _NOTHING  # a button's value is ours, not the child's words
     saved = save_answers(
         session, invitation, turn.recorded, channel=message.channel if message.channel != "sim" else "sms",
         skipped=newly_skipped, cleared=turn.cleared, finished=turn.complete,
-        raw_text=None if free_text_recorded else (typed or opening or None),
-        raw_question=old_state.current if old_state else None, now=now,
+        raw_text=raw, raw_question=old_state.current if old_state else None, now=now,
         stored=stored_answers_early if invitation is early else None, write_later=True,
+        screened=screened, inbound_message_id=inbound_id,
     )
+    alerts = list(saved.alerts)
+    if calling and not any(a.kind == "disclosure" for a in alerts):
+        alerts.append(raise_alert(session, invitation, question_key=old_state.current if old_state else None,
+                                  reason="asked for help", categories="feels_unsafe", excerpt=message.text, now=now,
+                                  channel=_alert_channel(message), inbound_message_id=inbound_id))
     if turn.command != "stop":
         # Writing back is opening the form, as following the web link is.
         set_status(session, invitation, "opened", now=now, detail=f"replied on {message.channel}")
     if turn.command == "stop":
         set_status(session, invitation, "declined", now=now, detail=f"stopped on {message.channel}")
     result.recorded = list(turn.recorded)
-    result.alerts = len(saved.alerts)
-    _notify_now(session, result, message, saved.alerts)
+    result.alerts = len(alerts)
+    _notify_now(session, result, message, alerts)
     result.complete = turn.complete
-    parts = render_parts(turn, _render_channel(message, invitation), respondent.language)
-    if saved.alerts and helpline_on_alert:
-        # Safeguarding reply first, in plain words; then the conversation carries on.
-        parts.insert(0, Part(engine.text("safeguarding_reply", respondent.language)))
+    state = turn.state
+    if helpline_on_alert and any(a.kind == "disclosure" for a in alerts):
+        # The caring reply, alone: no re-ask, no "form closed", no next question straight
+        # after it. The form waits for the child to write again.
+        parts = [Part(engine.text("safeguarding_reply", respondent.language))]
+        if result.outcome == "started":
+            state = None  # nothing was asked yet: their next message opens the form as usual
+        elif turn.state.status == "asking":
+            # An answer the engine could not read stays unanswered (no attempt counted).
+            state = (turn.state if turn.recorded or turn.command else old_state).copy()
+            state.paused = True
+        result.outcome = "disclosure"
+    else:
+        if turn.command == "help":
+            # The question's help, then the helplines: "help" may mean more than the question.
+            turn.messages.append(engine.text("help_now", turn.language))
+        parts = render_parts(turn, _render_channel(message, invitation), respondent.language)
     # The answer and the conversation's new state are stored with the replies (one statement on PostgreSQL).
-    _queue(session, result, message, parts, invitation, writes=(turn.state.to_dict(), now, saved.unwritten))
+    if state is not None:
+        _queue(session, result, message, parts, invitation, writes=(state.to_dict(), now, saved.unwritten))
+    else:
+        for row in saved.unwritten:
+            write_answer(session, row)
+        _queue(session, result, message, parts, invitation)
     _finish(session, result, invitation.id, "processed", now)
     log.info("inbound %s on %s: %s, %d answer(s), %d alert(s)", inbound_id, message.channel,
              result.outcome, len(result.recorded), result.alerts)
     return result
+
+
+# A reading of nothing (no words, or a button's own value).
+_NOTHING = Screening(flagged=False)
+
+
+def _screen_language(invitation: Invitation | None) -> str | None:
+    """The language to screen a sender's words in: their form's (None: unknown, read as English and Welsh)."""
+    return (invitation.language or "en") if invitation is not None else None
+
+
+def _alert_channel(message: Inbound) -> str:
+    """The channel an alert names (a rehearsal's as "sim")."""
+    return message.channel
 
 
 def _senders_invitation(session: Session, message: Inbound) -> Invitation | None:
@@ -381,22 +494,41 @@ def _latest_invitation(session: Session, message: Inbound) -> Invitation | None:
     """The sender's most recent invitation in any status (for screening a message nothing expects)."""
     column = Invitation.contact if message.channel == "sms" else Invitation.telegram_chat_id
     return session.scalar(select(Invitation).where(column == message.sender)
-                          .order_by(Invitation.id.desc()).limit(1))
+                          .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc()).limit(1))
 
 
 def _screen_stray(session: Session, result: Dispatched, message: Inbound, invitation: Invitation | None,
-                  now: datetime) -> list[Part]:
-    """Screen a message that answers no question; on a possible disclosure alert the IRO and reply."""
-    if invitation is None or not (message.text or "").strip():
+                  found: Screening, now: datetime, *, duty: bool) -> list[Part]:
+    """Alert on a message that answers no question (an edit, a closed form, an unknown or
+    opted-out sender) when the screen calls for it; the caring reply when it may be a disclosure.
+
+    ``invitation`` is the sender's (open, else latest in any status), None when they match
+    none: then the alert has no review and goes to the duty safeguarding contact, as it
+    does too with ``duty`` (the sender has no open form, so the IRO may not be looking).
+    """
+    if not (message.text or "").strip():
         return []
-    found = screen(message.text)
-    if not found.flagged:
+    if engine.call_for_help(message.text) and not found.flagged:
+        found = Screening(flagged=True, reasons=["asked for help"], categories=["feels_unsafe"], score=0.7,
+                          not_screened=found.not_screened)
+    if not (found.flagged or found.not_screened):
         return []
-    alert = raise_alert(session, invitation, question_key=None, reason="; ".join(found.reasons)[:200] or "screened",
-                        categories=";".join(found.categories)[:200], excerpt=message.text, now=now)
+    if invitation is None and message.channel == "sim":
+        return []  # a rehearsal from nowhere: no child, no duty contact to page
+    alert = raise_for_screening(session, invitation, found, question_key=None, excerpt=message.text, now=now,
+                                channel=_alert_channel(message), inbound_message_id=result.inbound_id,
+                                duty=duty and message.channel != "sim")
+    if alert is None:
+        return []
     result.alerts += 1
     _notify_now(session, result, message, [alert])
-    result.invitation_id = invitation.id
+    if invitation is not None:
+        result.invitation_id = invitation.id
+    if alert.kind != "disclosure":
+        return []  # read by a person; the sender gets the usual answer
+    result.outcome = "disclosure"
+    if invitation is None:
+        return [Part(engine.text("safeguarding_reply_unknown", "en"))]
     return [Part(engine.text("safeguarding_reply", invitation.language or "en"))]
 
 
@@ -409,16 +541,22 @@ def _notify_now(session: Session, result: Dispatched, message: Inbound, alerts: 
 
 def _queue(session: Session, result: Dispatched, message: Inbound, parts: list[Part],
            invitation: Invitation | None, *,
-           writes: tuple[dict[str, Any], datetime, list[dict[str, Any]]] | None = None) -> None:
+           writes: tuple[dict[str, Any], datetime, list[dict[str, Any]]] | None = None,
+           direct: bool = False) -> None:
     """Put the replies in the outbox (one statement), leased to this process when it sends them itself;
-    with ``writes`` (the conversation's new state, when, the answer rows not yet written) store those too."""
+    with ``writes`` (the conversation's new state, when, the answer rows not yet written) store those too.
+
+    ``direct``: the caring reply to a possible disclosure, sent back to the person who just
+    wrote even if they opted out (leased, so the claim's opt-out check does not cancel it).
+    """
     channel = _reply_channel(message)
     first = len(result.parts)  # the parts are numbered across the message's replies
     result.parts.extend(parts)
     if not parts and writes is None:
         return
     # An opted-out address is left to the claim, which cancels what it must not send.
-    lease = result.lease if parts and result.lease and not _opted_out(session, result, message) else None
+    lease = result.lease if parts and result.lease and (direct or not _opted_out(session, result, message)) \
+        else None
     rows = []
     for index, part in enumerate(parts, start=first):
         payload: dict[str, Any] | None = None

@@ -53,6 +53,10 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 T = TypeVar("T")
 MAX_CALLBACK_DATA = 64
+# Message parts that are not text (Bot API "Message" fields): answered with a kind reply,
+# their caption (if any) read as the message's words.
+MEDIA_KINDS = ("photo", "video", "document", "animation", "audio", "voice", "video_note", "sticker",
+               "location", "venue", "contact", "poll", "dice")
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CALL_TIMEOUT = 15.0
@@ -269,11 +273,22 @@ class TelegramChannel(Channel):
         text = message.get("text")
         if text is not None and not isinstance(text, str):
             raise BadInbound("message.text must be a string")
-        text = (text or "").replace("\x00", "")
+        # A photo, video or document carries its words as a caption: read (and screened) as text.
+        caption = message.get("caption")
+        if caption is not None and not isinstance(caption, str):
+            raise BadInbound("message.caption must be a string")
+        media = next((kind for kind in MEDIA_KINDS if message.get(kind) is not None), None)
+        text = (text if text is not None else caption or "").replace("\x00", "")
         if edited:
             # A changed message answers nothing new, but it is screened: a child may add a disclosure.
             return InboundMessage(channel="telegram", provider_id=provider_id, sender=chat, text=text,
                                   meta={"edited": True}) if text.strip() else None
+        if media is not None and caption is not None:
+            return InboundMessage(channel="telegram", provider_id=provider_id, sender=chat, text=text,
+                                  meta={"media": media, "caption": True})
+        if media is not None and not text.strip():
+            # A sticker, voice note or picture without words: nothing to read, a kind reply.
+            return InboundMessage(channel="telegram", provider_id=provider_id, sender=chat, meta={"media": media})
         start_token = None
         if text.split(maxsplit=1)[:1] in (["/start"], [f"/start@{_bot_name(text)}"]):
             parts = text.split(maxsplit=1)
@@ -305,7 +320,8 @@ class TelegramChannel(Channel):
     def set_webhook(self, url: str) -> bool:
         """Register ``url`` with Telegram, with our secret token."""
         return bool(self._call(lambda bot: bot.set_webhook(url, secret_token=self.webhook_secret,
-                                                            allowed_updates=["message", "callback_query", "my_chat_member"])))
+                                                            allowed_updates=["message", "edited_message", "callback_query",
+                                                                             "my_chat_member"])))
 
     def webhook_info(self) -> dict[str, Any]:
         """What Telegram says about our webhook."""

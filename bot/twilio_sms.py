@@ -171,9 +171,11 @@ class TwilioSMS(Channel):
         sender = form.get("From")
         if not sid or not sender:
             raise BadInbound("MessageSid and From are required")
+        meta: dict[str, Any] = {"opt_out_type": form.get("OptOutType")} if form.get("OptOutType") else {}
+        if str(form.get("NumMedia") or "0").strip() not in ("", "0"):
+            meta["media"] = "mms"  # a picture message: its words (if any) are read, the picture cannot be
         return InboundMessage(channel="sms", provider_id=str(sid)[:64], sender=str(sender)[:64],
-                              text=str(form.get("Body") or ""),
-                              meta={"opt_out_type": form.get("OptOutType")} if form.get("OptOutType") else {})
+                              text=str(form.get("Body") or ""), meta=meta)
 
     # -- outbound ------------------------------------------------------------------------
     def render(self, prompt: Any, notices: Sequence[str] = ()) -> list[OutboundMessage]:

@@ -107,6 +107,11 @@ class Config:
     ALERT_ESCALATE_MINUTES: int = 60
     ALERT_WORKING_HOURS: str = "09:00-17:00"  # escalation counts only these minutes, on working days
     ALERT_NOTIFY: str = "email,sms"
+    # Who hears of an alert with no IRO to tell (an unknown number, a sender with no open
+    # form, after STOP): this email (several: commas) and, optionally, this mobile. Unset:
+    # every manager's email (else every admin's), so it is never silent.
+    SAFEGUARDING_DUTY_EMAIL: str | None = None
+    SAFEGUARDING_DUTY_PHONE: str | None = None
     CONTACT_RETENTION_DAYS: int = 90
     FREE_TEXT_RETENTION_DAYS: int = 730
     SMALL_GROUP_MIN: int = 5

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
 from config import setting
+from storage.alerts import CHANNEL_NAMES
 from storage.audit import record
 from storage.models import Alert, Staff, utcnow
 from storage.outbox import enqueue
@@ -36,6 +37,11 @@ ESCALATION_TEXT = (
     "has not been acknowledged within {minutes} working minutes. Please make sure someone "
     "picks it up now: {url}"
 )
+UNMATCHED_ESCALATION_TEXT = (
+    "Have Your Say: the safeguarding alert for a {channel} message from a sender we could not match "
+    "to a review, raised at {raised}, has not been acknowledged within {minutes} working minutes. "
+    "Please make sure someone picks it up now: {url}"
+)
 
 
 class AlertWorkflowError(ValueError):
@@ -43,12 +49,15 @@ class AlertWorkflowError(ValueError):
 
 
 def can_handle(staff: Staff, alert: Alert) -> bool:
-    """Whether this staff member may see and act on the alert (its IRO, managers, admins)."""
+    """Whether this staff member may see and act on the alert (its IRO, managers, admins).
+
+    An alert from a sender who matches no invitation has no IRO: managers and admins only.
+    """
     if not staff.active:
         return False
     if staff.role in ("admin", "manager"):
         return True
-    return staff.role == "iro" and alert.review.iro_id == staff.id
+    return staff.role == "iro" and alert.review is not None and alert.review.iro_id == staff.id
 
 
 def _session(alert: Alert) -> Session:
@@ -211,15 +220,21 @@ def escalate_due(session: Session, config: Any, now: datetime | None = None) -> 
             continue
         alert.escalated_at = now
         escalated.append(alert)
-        raised = alert.raised_at.astimezone(rules.zone)
-        body = ESCALATION_TEXT.format(review_ref=alert.review.review_ref, role=alert.invitation.role,
-                                      raised=f"{raised:%a %d %b %H:%M}", minutes=minutes,
-                                      url=f"{base}/dashboard/alerts/{alert.id}")
+        raised = f"{alert.raised_at.astimezone(rules.zone):%a %d %b %H:%M}"
+        url = f"{base}/dashboard/alerts/{alert.id}"
+        if alert.review is not None:
+            role = alert.invitation.role if alert.invitation is not None else "respondent"
+            body = ESCALATION_TEXT.format(review_ref=alert.review.review_ref, role=role, raised=raised,
+                                          minutes=minutes, url=url)
+            subject = f"Escalated safeguarding alert: review {alert.review.review_ref}"
+        else:  # a sender who matched no invitation: no review to name
+            channel = CHANNEL_NAMES.get(alert.channel or "", alert.channel or "message")
+            body = UNMATCHED_ESCALATION_TEXT.format(channel=channel, raised=raised, minutes=minutes, url=url)
+            subject = f"Escalated safeguarding alert: a {channel} message from an unknown sender"
         for staff in recipients:
             enqueue(session, channel="email", to=staff.email, body=body,
                     dedupe_key=f"alert:{alert.id}:escalate:{staff.id}", purpose="alert_escalation",
-                    payload={"subject": f"Escalated safeguarding alert: review {alert.review.review_ref}"},
-                    now=now)
+                    payload={"subject": subject}, now=now)
         record(session, None, "alert_escalated", "alert", alert.id, recipients=len(recipients))
     session.flush()
     return escalated

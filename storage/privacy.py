@@ -115,6 +115,12 @@ def purge(session: Session, *, contact_days: int, free_text_days: int, now: date
         ("alert excerpts", Alert,
          (Alert.invitation_id.in_(text_invitations), Alert.excerpt.is_not(None), Alert.status == "closed"),
          {"excerpt": None}),
+        # An alert from a sender who matched no invitation has no review date: its words go
+        # on the free-text schedule counted from when it was raised (closed alerts only, as above).
+        ("unmatched alert excerpts", Alert,
+         (Alert.invitation_id.is_(None), Alert.excerpt.is_not(None), Alert.status == "closed",
+          Alert.raised_at < datetime.combine(result.free_text_cutoff, time(0), tzinfo=UTC)),
+         {"excerpt": None}),
         ("candidate quotes", Quote,
          (Quote.invitation_id.in_(text_invitations), Quote.status != "approved"), None),
         # Messages no invitation claimed (unknown numbers, strays after a form closed,

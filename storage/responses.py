@@ -18,14 +18,14 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.alerts import raise_alert
+from storage.alerts import raise_alert, raise_for_screening, screen_text
 from storage.lifecycle import set_status
 from storage.models import Alert, Answer, Invitation, Quote, utcnow
 from storage.outbox import enqueue_many, enqueue_many_statement
 from storage.upsert import insert_ignore, upsert
 from surveys.engine import Respondent, answer_signals, is_received
 from surveys.forms import get_form
-from surveys.safeguarding import screen
+from surveys.safeguarding import Screening
 from surveys.schema import FormDefinition, Question
 
 AnswerValue = str | int | list[str]
@@ -242,7 +242,8 @@ def save_answers(session: Session, invitation: Invitation, answers: Mapping[str,
                  channel: str, skipped: Iterable[str] = (), cleared: Iterable[str] = (),
                  finished: bool = False, raw_text: str | None = None, raw_question: str | None = None,
                  now: datetime | None = None, stored: Sequence[StoredAnswer] | None = None,
-                 write_later: bool = False) -> Saved:
+                 write_later: bool = False, screened: Mapping[str, Screening] | None = None,
+                 inbound_message_id: int | None = None) -> Saved:
     """Store answers (one row per question, updated on change), update status, raise alerts.
 
     ``raw_text`` is what the respondent typed when it was not itself stored as a free-text
@@ -251,7 +252,9 @@ def save_answers(session: Session, invitation: Invitation, answers: Mapping[str,
     as read in this transaction with its row locked (``stored_answers_column``), which
     spares reading them again; with it, ``write_later`` leaves the answers' rows to the
     caller (``Saved.unwritten``), who writes them with the turn's other writes
-    (``save_state_and_queue``) before anything reads them.
+    (``save_state_and_queue``) before anything reads them. ``screened``: texts the caller
+    screened already (text -> ``storage.alerts.screen_text``), not screened twice.
+    Every text is screened in the invitation's language (Welsh forms in Welsh and English).
     """
     now = now or utcnow()
     cleared = list(cleared)
@@ -273,11 +276,13 @@ def save_answers(session: Session, invitation: Invitation, answers: Mapping[str,
         result.recorded.append(key)
         if question.type == "text":
             screened_texts.add(str(value))
-            result.alerts.extend(_screen_text(session, invitation, key, str(value), now))
+            result.alerts.extend(_screen_text(session, invitation, key, str(value), now, channel, screened,
+                                              inbound_message_id))
         elif answer_signals(question, value):
             result.alerts.append(raise_alert(session, invitation, question_key=key,
                                              reason=f"answer to {key} signals danger", categories="answer_signal",
-                                             excerpt=None, now=now))
+                                             excerpt=None, now=now, channel=channel,
+                                             inbound_message_id=inbound_message_id))
     for key in skipped:
         if key in questions:
             insert_ignore(session, Answer, {"invitation_id": invitation.id, "question_key": key, "skipped": True,
@@ -289,7 +294,8 @@ def save_answers(session: Session, invitation: Invitation, answers: Mapping[str,
     if cleared:
         session.execute(delete(Answer).where(Answer.invitation_id == invitation.id, Answer.question_key.in_(cleared)))
     if raw_text and raw_text.strip() and raw_text not in screened_texts:
-        result.alerts.extend(_screen_text(session, invitation, raw_question, raw_text, now))
+        result.alerts.extend(_screen_text(session, invitation, raw_question, raw_text, now, channel, screened,
+                                          inbound_message_id))
     if stored is not None:
         current = _answers_after(questions, stored, answers, cleared)
     else:
@@ -309,9 +315,41 @@ def save_answers(session: Session, invitation: Invitation, answers: Mapping[str,
 
 
 def _screen_text(session: Session, invitation: Invitation, question_key: str | None, text: str,
-                 now: datetime) -> list[Alert]:
-    found = screen(text)
-    if not found.flagged:
+                 now: datetime, channel: str | None = None, screened: Mapping[str, Screening] | None = None,
+                 inbound_message_id: int | None = None) -> list[Alert]:
+    """Screen one text (unless the caller did) and raise the alert it calls for."""
+    found = screened.get(text) if screened else None
+    if found is None:
+        found = screen_text(text, invitation.language)
+    if not (found.flagged or found.not_screened):
         return []
-    return [raise_alert(session, invitation, question_key=question_key, reason="; ".join(found.reasons)[:200],
-                        categories=";".join(found.categories)[:200], excerpt=text, now=now)]
+    alert = raise_for_screening(session, invitation, found, question_key=question_key, excerpt=text, now=now,
+                                channel=channel, inbound_message_id=inbound_message_id)
+    return [alert] if alert is not None else []
+
+
+def screen_unsaved(session: Session, invitation: Invitation, texts: Mapping[str | None, str], *, channel: str,
+                   now: datetime | None = None) -> list[Alert]:
+    """Screen words that are not being stored as answers (too long, not applying, refused):
+    a child's words are read whether or not they fit the form. One alert per question and
+    words: an open alert for the same words is not raised again when the page is sent again.
+    """
+    now = now or utcnow()
+    questions = {q.key: q for q in form_of(invitation).questions}
+    alerts: list[Alert] = []
+    for key, words in texts.items():
+        if not isinstance(words, str) or not words.strip():
+            continue
+        found = screen_text(words, invitation.language)
+        free_text = key not in questions or questions[key].type == "text"
+        if not (found.flagged or (found.not_screened and free_text)):
+            continue  # an option key in another language needs no reading
+        again = session.scalar(select(Alert.id).where(Alert.invitation_id == invitation.id, Alert.excerpt == words,
+                                                      Alert.status != "closed").limit(1))
+        if again is not None:
+            continue
+        alert = raise_for_screening(session, invitation, found, question_key=key, excerpt=words, now=now,
+                                    channel=channel)
+        if alert is not None:
+            alerts.append(alert)
+    return alerts

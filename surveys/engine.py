@@ -25,7 +25,8 @@ from surveys.schema import FEELINGS, FormDefinition, Question, ScaleSpec, Texts,
 
 __all__ = [
     "AnswerValue", "Choice", "ConversationState", "Parsed", "Prompt", "Respondent", "Turn",
-    "answer_signals", "conversation_language", "is_received", "next_question", "parse_answer", "parse_command",
+    "answer_signals", "call_for_help", "conversation_language", "is_received", "next_question", "parse_answer",
+    "parse_command",
     "prompt_for", "render_sms", "render_text", "reply", "sms_segments", "split_sms", "start",
     "text", "visible_questions",
 ]
@@ -73,14 +74,20 @@ class ConversationState:
     skipped: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)  # answered or skipped keys, in order, for "back"
     attempts: int = 0  # replies to ``current`` that could not be understood
+    # After a possible disclosure the child got the caring reply and nothing else: the
+    # question waits until they write again (``reply`` then asks it, taking nothing as an answer).
+    paused: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy."""
-        return {
+        data = {
             "form_id": self.form_id, "form_version": self.form_version, "status": self.status,
             "current": self.current, "answers": _copy_answers(self.answers),
             "skipped": list(self.skipped), "history": list(self.history), "attempts": self.attempts,
         }
+        if self.paused:
+            data["paused"] = True  # only when set: a state that never paused keeps its shape
+        return data
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ConversationState:
@@ -102,7 +109,7 @@ class ConversationState:
             current=current if isinstance(current, str) else None,
             answers=_copy_answers({str(k): v for k, v in answers.items()}) if isinstance(answers, dict) else {},
             skipped=keys(d.get("skipped")), history=keys(d.get("history")),
-            attempts=number(d.get("attempts"), 0),
+            attempts=number(d.get("attempts"), 0), paused=d.get("paused") is True,
         )
 
     def copy(self) -> ConversationState:
@@ -158,6 +165,27 @@ class Turn:
     error: str | None = None  # catalogue key of the re-ask
     signals: list[str] = field(default_factory=list)  # recorded keys whose answer signals danger
     language: str = "en"
+
+
+# --- a call for help ---------------------------------------------------------------
+
+# Words that ask a person for help, not for instructions ("help" alone is the SMS keyword,
+# "what do I do" the engine's HELP): from a child each may be a cry for help, so it is
+# answered with the helplines and raises an alert even when the screen finds nothing else.
+_CALLS_FOR_HELP = frozenset({
+    "help me", "help me please", "please help me", "please help", "pls help", "pls help me", "plz help",
+    "plz help me", "i need help", "i need some help", "i need help please", "i need your help", "need help",
+    "need help please", "somebody help me", "someone help me", "somebody help", "someone help",
+    "can you help me", "can someone help me", "can anyone help me", "can somebody help me", "i want help",
+    "i need someone", "help help", "help me now", "i need help now", "helpme", "sos",
+    "helpwch fi", "help fi", "dwi angen help", "rwy angen help", "mae angen help arna i", "dwi angen cymorth",
+})
+
+
+def call_for_help(text: str | None) -> bool:
+    """Whether a message asks a person for help ("help me", "I need help", "helpwch fi")."""
+    words = " ".join(re.findall(r"[^\W_]+", (text or "").lower().replace("'", "").replace("\u2019", "")))
+    return words in _CALLS_FOR_HELP
 
 
 # --- catalogue and wording ---------------------------------------------------------
@@ -414,6 +442,7 @@ def start(form: FormDefinition, respondent: Respondent, state: ConversationState
     language = conversation_language(form, respondent)
     state = state.copy() if state is not None else ConversationState.new(form)
     state.form_id, state.form_version = form.id, form.version
+    state.paused = False  # starting again shows the question: nothing waits any more
     turn = Turn(state=state, language=language)
     if state.status == "complete":
         turn.messages.append(text("already_complete", language))
@@ -446,6 +475,7 @@ def reply(form: FormDefinition, respondent: Respondent, state: ConversationState
                         language=language)
         return start(form, respondent, state)
     state = state.copy()
+    paused, state.paused = state.paused, False
     turn = Turn(state=state, language=language)
     hidden = _hidden_keys(form, respondent, state)
     _drop(state, hidden)
@@ -456,6 +486,11 @@ def reply(form: FormDefinition, respondent: Respondent, state: ConversationState
         return _advance(form, respondent, turn)  # the form or earlier answers changed
 
     command = parse_command(text)
+    if paused and command is None:
+        # Writing again after the caring reply: ask the question that waited. What they wrote
+        # is not taken as its answer (they have not seen it since); a command still counts.
+        turn.prompt = _prompt(form, respondent, state)
+        return turn
     if command == "stop":
         state.status = "stopped"
         turn.command = "stop"

@@ -26,6 +26,7 @@ MODULES = (
     "web.simulator",
     "web.api",
     "web.alerts",
+    "web.unmatched",
     "web.reading",
     "web.reviews",
     "web.quotes",

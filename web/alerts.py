@@ -1,8 +1,9 @@
 """Safeguarding alert pages: the list, one alert, and acknowledge / record action / close.
 
-An IRO sees the alerts of the reviews they chair; managers and admins see all. An alert
-outside the staff member's scope is answered 404. Opening an alert (which shows what
-the child said) is audited, as is every step taken on it.
+An IRO sees the alerts of the reviews they chair; managers and admins see all, including
+alerts from a sender who matched no invitation (no review: routed to the duty contact).
+An alert outside the staff member's scope is answered 404. Opening an alert (which shows
+what the child said) is audited, as is every step taken on it.
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from bot.sender import background
 from storage.alert_workflow import AlertWorkflowError, acknowledge, can_handle, close, record_action
 from storage.alerts import notice_ids
 from storage.audit import record
-from storage.models import Alert, Staff
+from storage.models import Alert, Review, Staff
+from storage.reviews import counted_reviews
 from web.auth import current_staff, login_required
-from web.dashboard import NAV, ROLE_LABELS, scoped_alerts
+from web.dashboard import NAV, ROLE_LABELS
 from web.database import get_session
 
 bp = Blueprint("alerts", __name__, url_prefix="/dashboard/alerts")
@@ -39,6 +41,21 @@ def send_notices_now(session: Session, alerts: list[Alert]) -> None:
     """Send the IRO's notices of alerts just committed now, off the request (the worker retries)."""
     if alerts:
         background.submit(current_app.extensions["db"], current_app.config["HYS"], notice_ids(session, alerts))
+
+
+def scoped_alerts(staff: Staff, *, include_closed: bool = False):
+    """A select of the alerts this staff member may see, newest first (never a rehearsal's).
+
+    An IRO: the alerts of the reviews they chair. Managers and admins: every review's, and
+    the alerts that have no review (a sender who matched no invitation).
+    """
+    reviewed = and_(Alert.review_id.is_not(None), *counted_reviews(None, staff.id if staff.role == "iro" else None))
+    scope = reviewed if staff.role == "iro" else or_(Alert.review_id.is_(None), reviewed)
+    query = (select(Alert).outerjoin(Review, Alert.review_id == Review.id).where(scope)
+             .options(selectinload(Alert.review), selectinload(Alert.invitation)))
+    if not include_closed:
+        query = query.where(Alert.status != "closed")
+    return query.order_by(Alert.raised_at.desc(), Alert.id.desc())
 
 
 def alert_in_scope(staff: Staff, alert_id: int) -> Alert:

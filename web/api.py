@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from storage.audit import record
 from storage.models import Alert, Invitation, Review, utcnow
@@ -29,6 +29,7 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_PERIOD_DAYS = 3660  # ten years: the quarter breakdown stays a readable size
 REVIEW_TYPES = ("CLA", "PP")
 ALERT_STATUSES = ("open", "acknowledged", "closed")
+ALERT_KINDS = ("disclosure", "not_screened")
 
 
 class BadParameter(ValueError):
@@ -131,13 +132,17 @@ def alert_rows(session, staff, date_from: date, date_to: date, *, status: str | 
     """Alerts raised in the period that this staff member may see, newest first.
 
     The words that raised an alert (``excerpt``) go only to the child's own IRO; for
-    everyone else the field is left out, not blanked.
+    everyone else the field is left out, not blanked. An alert from a sender who matched
+    no invitation has no review (``review_ref``, ``invitation_id`` and ``role`` null): an
+    IRO never sees it, managers and admins do. A rehearsal's alert is never listed.
     """
     start = datetime.combine(date_from, time.min, tzinfo=UTC)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
     stmt = (select(Alert, Review.review_ref, Review.iro_id, Invitation.role)
-            .join(Review, Alert.review_id == Review.id).join(Invitation, Alert.invitation_id == Invitation.id)
-            .where(Alert.raised_at >= start, Alert.raised_at < end)
+            .outerjoin(Review, Alert.review_id == Review.id)
+            .outerjoin(Invitation, Alert.invitation_id == Invitation.id)
+            .where(Alert.raised_at >= start, Alert.raised_at < end,
+                   or_(Review.id.is_(None), Review.simulated.is_(None), Review.simulated.is_(False)))
             .order_by(Alert.raised_at.desc(), Alert.id.desc()).limit(limit).offset(offset))
     if staff.role == "iro":
         stmt = stmt.where(Review.iro_id == staff.id)
@@ -146,11 +151,12 @@ def alert_rows(session, staff, date_from: date, date_to: date, *, status: str | 
     rows = []
     for alert, review_ref, iro_id, role in session.execute(stmt):
         row = {"id": alert.id, "invitation_id": alert.invitation_id, "review_ref": review_ref, "role": role,
+               "kind": alert.kind or "disclosure", "channel": alert.channel,
                "question_key": alert.question_key, "reason": alert.reason, "categories": alert.categories,
                "status": alert.status, "created_at": alert.raised_at.isoformat(),
                "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
                "closed_at": alert.closed_at.isoformat() if alert.closed_at else None}
-        if staff.role == "iro" and iro_id == staff.id:
+        if staff.role == "iro" and iro_id is not None and iro_id == staff.id:
             row["excerpt"] = alert.excerpt
         rows.append(row)
     return rows
@@ -259,9 +265,18 @@ def _schemas() -> dict[str, Any]:
                   "previous_year": {"type": "object", "required": ["period", "return_rates"], "properties": {
                       "period": {"$ref": ref + "Period"}, "return_rates": blocks["return_rates"]}}}}
     alert = {"type": "object",
-             "required": ["id", "invitation_id", "review_ref", "reason", "status", "created_at"],
-             "properties": {"id": {"type": "integer"}, "invitation_id": {"type": "integer"},
-                            "review_ref": {"type": "string"}, "role": {"type": "string"},
+             "required": ["id", "invitation_id", "review_ref", "kind", "reason", "status", "created_at"],
+             "properties": {"id": {"type": "integer"},
+                            "invitation_id": _nullable({"type": "integer",
+                                                        "description": "null: the sender matched no invitation"}),
+                            "review_ref": _nullable({"type": "string",
+                                                     "description": "null: the sender matched no invitation"}),
+                            "role": _nullable({"type": "string"}),
+                            "kind": {"type": "string", "enum": list(ALERT_KINDS),
+                                     "description": "not_screened: a language or script the screen cannot "
+                                                    "read, needs reading by a person"},
+                            "channel": _nullable({"type": "string",
+                                                  "description": "sms, telegram, web or paper"}),
                             "question_key": _nullable({"type": "string"}), "reason": {"type": "string"},
                             "categories": _nullable({"type": "string"}),
                             "status": {"type": "string", "enum": list(ALERT_STATUSES)},

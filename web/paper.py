@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, selectinload
 from storage.audit import record
 from storage.lifecycle import OPEN_STATUSES
 from storage.models import Answer, Invitation, Review
-from storage.responses import answers_of, form_of, respondent_for, save_answers
+from storage.responses import answers_of, form_of, respondent_for, save_answers, screen_unsaved
 from storage.reviews import counted_reviews
 from storage.revisions import keep_replaced
 from surveys import engine
@@ -244,6 +244,8 @@ def key_in(invitation_id: int):
             # stays open, so the rest (or a correction) can still be keyed in.
             finished = bool(kept) and engine.is_received(form, respondent, {**existing, **kept})
             saved = save_answers(session, invitation, kept, channel="paper", finished=finished)
+            # Words not stored (they do not apply) are read all the same.
+            saved.alerts.extend(screen_unsaved(session, invitation, {k: new[k] for k in ignored}, channel="paper"))
             record(session, staff_id, "paper_keyed", "invitation", invitation.id,
                    answers=len(kept), ignored=len(ignored), alerts=len(saved.alerts), replaced=replaced)
             session.commit()
@@ -259,6 +261,10 @@ def key_in(invitation_id: int):
                 message += f" {len(saved.alerts)} safeguarding alert(s) raised: the IRO has been told."
             flash(message)
             return redirect(url_for("paper.index"))
+    if errors and (refused := screen_unsaved(session, invitation, {k: values[k] for k in errors}, channel="paper")):
+        session.commit()  # words refused (too long) are read all the same
+        send_notices_now(session, refused)
+        flash(f"{len(refused)} safeguarding alert(s) raised from the words keyed in: the IRO has been told.")
     # The page comes back filled in with what was keyed before: seeing it is a view of the answers.
     record(session, current_staff().id, "view_answers", "invitation", invitation.id, answers=len(shown_answers))
     session.commit()

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from storage.lifecycle import set_status
 from storage.models import Answer, Invitation
-from storage.responses import answers_of, form_of, respondent_for, save_answers
+from storage.responses import answers_of, form_of, respondent_for, save_answers, screen_unsaved
 from storage.throttle import recent_misses, record_miss
 from surveys import engine
 from surveys.parsing import parse_answer
@@ -455,6 +455,9 @@ def question(token: str, key: str, *, session: Session, invitation: Invitation):
             if error is None:
                 saved = store(session, invitation, form, respondent, progress, {key: value})
                 return _after_save(invitation, saved, session, form, respondent)
+            if q.type == "text" and screen_refused(session, invitation, {key: submitted[0]}):
+                # Too long to keep, but read all the same: a disclosure gets the help page.
+                return redirect(url_for("respondent.safe", token=token))
             item.error = error
             item.value = submitted if q.type in ("multi", "feelings") else submitted[0]
     back_url = (url_for("respondent.question", token=token, key=progress.visible[index - 1].key)
@@ -464,6 +467,15 @@ def question(token: str, key: str, *, session: Session, invitation: Invitation):
         invitation, form, item=item, number=index + 1, total=total, back_url=back_url,
         resumed=request.args.get("resumed") == "1", errors=[item] if item.error else [],
         last=index + 1 == total)), status
+
+
+def screen_refused(session: Session, invitation: Invitation, texts: dict[str, str]) -> list[Any]:
+    """Screen words the form refused (too long) and tell the IRO at once of what they call for."""
+    alerts = screen_unsaved(session, invitation, texts, channel="web")
+    if alerts:
+        session.commit()
+        send_notices_now(session, alerts)
+    return alerts
 
 
 def _after_save(invitation: Invitation, saved: Any, session: Session, form: FormDefinition,
@@ -503,6 +515,8 @@ def whole_form(token: str, *, session: Session, invitation: Invitation):
                 new[q.key] = value
             else:
                 errors[q.key] = error
+                if q.type == "text":
+                    screen_refused(session, invitation, {q.key: submitted[0]})  # read, though not kept
         # An answer the respondent emptied on this page is taken back.
         taken_back = tuple(k for k in unanswered if k in progress.answers)
         merged = {k: v for k, v in progress.answers.items() if k not in taken_back}

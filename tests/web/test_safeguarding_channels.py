@@ -77,8 +77,12 @@ def test_a_disclosure_as_the_very_first_message_raises_an_alert(channel_app, twi
         alerts = session.scalars(select(Alert)).all()
         assert [(a.invitation_id, a.question_key) for a in alerts] == [(invitation_id, None)]
     replies = [m["Body"] for m in twilio_fake.sent(phone)]
-    assert replies[0] == HELPLINE
-    assert len(replies) >= 2  # then the conversation starts as usual
+    assert replies == [HELPLINE]  # the caring reply alone: the form waits for the child
+    twilio_post(SMS_PATH, inbound_sms_form(phone, "ok"))
+    opening = [m["Body"] for m in twilio_fake.sent(phone)][1:]
+    assert len(opening) >= 2 and HELPLINE not in opening  # writing again opens the form as usual
+    with channel_app.extensions["db"].session() as session:
+        assert len(session.scalars(select(Alert)).all()) == 1
     # A plain first message starts the conversation without an alert.
     other = "+447400100902"
     with channel_app.extensions["db"].session() as session:
@@ -142,8 +146,27 @@ def _send_sms(twilio_post, twilio_fake, item: Sent) -> None:  # noqa: ANN001
     before = len(twilio_fake.sent(item.address))
     assert twilio_post(SMS_PATH, inbound_sms_form(item.address, item.text)).status_code == 200
     replies = [m["Body"] for m in twilio_fake.sent(item.address)[before:]]
+    _carry_on(item, replies, lambda: _sms_replies(twilio_post, twilio_fake, item.address, "ok"))
+
+
+def _sms_replies(twilio_post, twilio_fake, address: str, text: str) -> list[str]:  # noqa: ANN001
+    before = len(twilio_fake.sent(address))
+    assert twilio_post(SMS_PATH, inbound_sms_form(address, text)).status_code == 200
+    return [m["Body"] for m in twilio_fake.sent(address)[before:]]
+
+
+def _carry_on(item: Sent, replies: list[str], write_again) -> None:  # noqa: ANN001
+    """A disclosure is answered with the caring reply alone; writing again, the form goes on
+    (no re-ask, no second caring reply). An everyday text just gets the conversation."""
     item.helpline_seen = bool(replies) and replies[0] == HELPLINE
-    item.carried_on = len(replies) >= 2 and HELPLINE not in replies[1:]
+    if not item.helpline_seen:
+        item.carried_on = bool(replies) and HELPLINE not in replies
+        return
+    if replies != [HELPLINE]:
+        item.notes.append(f"more than the caring reply: {replies[1:]}")
+        return
+    more = write_again()
+    item.carried_on = bool(more) and HELPLINE not in more and not any("didn't get that" in m for m in more)
 
 
 def _send_telegram(telegram_post, telegram_fake, item: Sent) -> None:  # noqa: ANN001
@@ -152,8 +175,13 @@ def _send_telegram(telegram_post, telegram_fake, item: Sent) -> None:  # noqa: A
     before = _telegram_texts(telegram_fake, item.address)
     assert telegram_post(message_update(chat, item.text)).status_code == 200
     replies = _telegram_texts(telegram_fake, item.address)[len(before):]
-    item.helpline_seen = bool(replies) and replies[0] == HELPLINE
-    item.carried_on = len(replies) >= 2 and HELPLINE not in replies[1:]
+
+    def write_again() -> list[str]:
+        seen = len(_telegram_texts(telegram_fake, item.address))
+        assert telegram_post(message_update(chat, "ok")).status_code == 200
+        return _telegram_texts(telegram_fake, item.address)[seen:]
+
+    _carry_on(item, replies, write_again)
 
 
 def _telegram_texts(telegram_fake, chat: str) -> list[str]:  # noqa: ANN001
@@ -225,9 +253,10 @@ def test_every_labelled_text_through_the_channels_alerts_the_iro_and_answers_the
     for item in disclosures:
         own = by_invitation[item.invitation_id]
         assert len(own) == 1 and own[0].excerpt == item.text, (item.channel, item.text, own)
-    # The child was answered at once with the helpline reply, then the conversation carried on.
+    # The child was answered at once with the helpline reply alone; writing again, the conversation carried on.
     no_helpline = [(i.channel, i.text) for i in disclosures if not i.helpline_seen]
     assert no_helpline == []
+    assert [(i.channel, i.text, i.notes) for i in disclosures if i.notes] == []
     stuck = [(i.channel, i.text) for i in disclosures if not i.carried_on]
     assert stuck == []
     # Everyday texts get no helpline reply unless they raised an alert.

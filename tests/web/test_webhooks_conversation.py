@@ -201,7 +201,13 @@ def test_disclosure_to_a_yes_no_question_raises_an_alert_and_answers_safeguardin
     replies = [m["Body"] for m in twilio_fake.sent()[before:]]
     assert replies[0] == engine.text("safeguarding_reply")
     assert "0800 1111" in replies[0]
-    assert len(replies) >= 2  # then the question again
+    # The caring reply alone (issue 18): no "Sorry, I didn't get that" straight after it.
+    assert replies == [engine.text("safeguarding_reply")]
+    assert _current(channel_app, invitation_id) == current  # the question waits, unanswered
+    before = len(twilio_fake.sent())
+    _sms(twilio_post, "ok")  # writing again brings the question back, "ok" not taken as its answer
+    [again] = [m["Body"] for m in twilio_fake.sent()[before:]]
+    assert "didn't get that" not in again and _current(channel_app, invitation_id) == current
     # The IRO is told (email queued), never with the child's words.
     with channel_app.extensions["db"].session() as session:
         notice = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "alert")).first()
@@ -472,7 +478,7 @@ def test_disclosure_after_the_form_is_finished_still_raises_an_alert(channel_app
     assert _count(channel_app, Alert) == 0
     _sms(twilio_post, "i dont feel safe at home he hurts me")
     replies = [m["Body"] for m in twilio_fake.sent()[1:]]
-    assert replies == [engine.text("safeguarding_reply"), engine.text("already_complete")]
+    assert replies == [engine.text("safeguarding_reply")]  # not "you have already finished" straight after
     with channel_app.extensions["db"].session() as session:
         alert = session.scalars(select(Alert)).one()
         assert alert.invitation_id == invitation_id and alert.question_key is None
