@@ -1206,7 +1206,9 @@ def _screen(text: str, language: str, use_model: bool = True) -> Screening:
     # The learned layer, for phrasings no rule foresaw. It is not asked when a rule saw a harm
     # word and read it as negated ("nobody hurts me"): the reviewed negation rules decide that.
     # Self-harm, suicide and sexual-abuse rules are never negatable, so this never hides them.
-    if use_model and not found and not (negated or welsh_negated):
+    # Nor about a single word: one word gives it too little to read ("end", Twilio's opt-out
+    # keyword, scored as harm), and one-word disclosures ("abuse", "kms") are rules.
+    if use_model and not found and not (negated or welsh_negated) and len(words.split()) >= 2:
         # Laughter or filler typed after a disclosure ("... haha", "... lol x") must never hide it:
         # the model is also asked about the text without it.
         plain = _TRAILING_FILLER.sub("", normal)

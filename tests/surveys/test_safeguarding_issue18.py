@@ -183,3 +183,12 @@ def test_screen_never_raises_on_any_text_or_language(text, language):
     result = screen(text, language=language)
     assert isinstance(result.flagged, bool) and isinstance(result.not_screened, bool)
     assert all(code in CATEGORIES for code in result.categories)
+
+
+@pytest.mark.parametrize("word", ["end", "END", "stop", "quit", "cancel", "unsubscribe", "ok", "no", "idk",
+                                  "nothing", "fine", "bye", "diolch", "na"])
+def test_one_word_replies_and_opt_out_keywords_raise_nothing(word):
+    """The learned layer reads no single word ("end", an opt-out keyword, scored as harm once)."""
+    for language in ("en", "cy"):
+        result = screen(word, language=language)
+        assert not result.flagged and not result.not_screened, (word, language, result.categories)
