@@ -106,16 +106,6 @@ def local_today() -> date:
 
 # ---------------------------------------------------------------- overview
 
-def scoped_alerts(staff: Staff, *, include_closed: bool = False):
-    """A select of the alerts this staff member may see, newest first (never a rehearsal's)."""
-    query = (select(Alert).join(Review, Alert.review_id == Review.id)
-             .where(*_in_scope(staff))
-             .options(selectinload(Alert.review), selectinload(Alert.invitation)))
-    if not include_closed:
-        query = query.where(Alert.status != "closed")
-    return query.order_by(Alert.raised_at.desc(), Alert.id.desc())
-
-
 def return_rates_by_role(staff: Staff, phase: str = "consultation") -> list[dict[str, Any]]:
     """Forms sent and received per respondent role in the staff member's scope."""
     reviews = scoped_reviews(staff).subquery()
@@ -141,6 +131,10 @@ def index():
     """Alerts first, then headline return rates, for the staff member's scope."""
     staff = current_staff()
     db = get_session()
+    # The alerts pages' own scope, so the overview lists what they list: alerts from a sender
+    # who matched no invitation too (a reviews-only join left those off the overview).
+    from web.alerts import scoped_alerts
+
     alerts = db.scalars(scoped_alerts(staff).limit(20)).all()
     reviews = scoped_reviews(staff).subquery()
     review_count = db.scalar(select(func.count()).select_from(reviews))

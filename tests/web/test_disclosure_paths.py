@@ -170,6 +170,24 @@ def test_an_unknown_number_that_discloses_gets_childline_and_the_duty_contact_is
     assert len(_alerts(channel_app)) == 1
 
 
+def test_an_unknown_numbers_alert_is_on_the_managers_overview_the_alerts_page_and_the_api(
+        channel_app, twilio_post, twilio_fake):
+    _replies_to_sms(twilio_post, twilio_fake, "+447400200011", "my stepdad hits me")
+    [alert] = _alerts(channel_app)
+    client = channel_app.test_client()
+    _login(channel_app, client, "manager")
+    # Before: the overview joined alerts to reviews, so an alert with no review was left off it.
+    overview = client.get("/dashboard/").get_data(as_text=True)
+    assert f"/dashboard/alerts/{alert.id}" in overview and "matched no invitation" in overview
+    assert f"/dashboard/alerts/{alert.id}" in client.get("/dashboard/alerts/").get_data(as_text=True)
+    [listed] = [a for a in _api_alerts(channel_app, "manager", "manager.api@council.example") if a["id"] == alert.id]
+    assert listed["review_ref"] is None and listed["channel"] == "sms"
+    # An IRO chairs no review of this sender's: the overview shows them nothing of it.
+    iro_client = channel_app.test_client()
+    _login(channel_app, iro_client, "iro")
+    assert f"/dashboard/alerts/{alert.id}" not in iro_client.get("/dashboard/").get_data(as_text=True)
+
+
 def test_an_unknown_telegram_chat_that_discloses_gets_the_same_reply(channel_app, telegram_post, telegram_fake):
     chat = random_chat_id()
     replies = _replies_to_telegram(telegram_post, telegram_fake, chat, message_update(chat, "my stepdad hits me"))
