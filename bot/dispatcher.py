@@ -123,9 +123,14 @@ def _open_invitation_by(column: Any, dialect: str, *, waiting: bool) -> Any:
     again, waiting, and reads the answers afresh (``_find_invitation``).
     """
     opted_out = exists().where(OptOut.channel == bindparam("channel"), OptOut.address == bindparam("sender"))
+    # A feedback survey is open to texts only once it has been sent (after its review) or
+    # begun on its web link: before that, a child who writes (both forms pending, the feedback
+    # made last) is in the consultation, not asked how a meeting that has not happened went.
+    sent_if_feedback = or_(Invitation.phase != "feedback", Invitation.sent_at.is_not(None),
+                           Invitation.status != "pending")
     newest = (select(Invitation.id)
               .where(column == bindparam("sender"), _one_of(Invitation.status, OPEN_STATUSES),
-                     _one_of(Invitation.channel, ("sms", "web", "telegram")))
+                     _one_of(Invitation.channel, ("sms", "web", "telegram")), sent_if_feedback)
               .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc()).limit(1).scalar_subquery())
     columns = (Invitation, opted_out.label("opted_out"),
                *((stored_answers_column(dialect).label("answers"),) if not waiting else ()))

@@ -140,7 +140,9 @@ def start():
     invitation = Invitation(review_id=review.id, import_key=secrets.token_hex(16), phase=form.phase,
                             form_id=form.id, role=role, channel=style, contact=None,
                             token=secrets.token_urlsafe(24), telegram_chat_id=f"sim-{secrets.token_hex(8)}",
-                            status="pending", language="en")
+                            # A rehearsal starts at once, as if its invitation had just gone out
+                            # (a feedback survey takes texts only once it has been sent).
+                            status="pending", language="en", sent_at=utcnow())
     session.add(invitation)
     session.flush()
     _run(invitation, start=True)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.base import InboundMessage as Inbound
 from bot.dispatcher import dispatch, find_invitation
 from bot.optout import opt_out_address
-from storage.models import Answer, InboundMessage, Invitation, OptOut, OutboxMessage
+from storage.models import Answer, InboundMessage, Invitation, OptOut, OutboxMessage, utcnow
 from surveys import engine
 from surveys.forms import get_form
 from tests.bot._helpers import make_invitation
@@ -298,3 +298,29 @@ def test_a_text_that_waits_for_another_channels_save_counts_its_answers(db):
         assert set(current) == {"talk_about", "feel_safe"}
         assert invitation.received is True
         assert engine.is_received(form_of(invitation), respondent_for(invitation), current)
+
+
+def test_a_child_who_texts_before_anything_is_sent_is_in_the_consultation_not_the_feedback(db):
+    """Both forms pending (the import makes the feedback one last): the review has not happened."""
+    phone = "+447400100977"
+    with db.session() as session:
+        consultation = make_invitation(session, form_id="child_before", contact=phone, status="pending")
+        feedback = Invitation(review_id=consultation.review_id, import_key="feedback-key", phase="feedback",
+                              form_id="child_after", role="child", channel="sms", contact=phone,
+                              token="feedback-token-977", status="pending", language="en")
+        session.add(feedback)
+        session.flush()
+        consultation_id, feedback_id = consultation.id, feedback.id
+    with db.session() as session:
+        result = dispatch(session, _in("sms", phone, "hi"))
+    assert result.invitation_id == consultation_id
+    with db.session() as session:
+        assert session.get(Invitation, consultation_id).state["current"] in \
+            {q.key for q in get_form("child_before").questions}
+        assert session.get(Invitation, feedback_id).state is None
+    # Once the feedback survey has gone out (after the review), a text goes to it.
+    with db.session() as session:
+        sent = session.get(Invitation, feedback_id)
+        sent.status, sent.sent_at = "sent", utcnow()
+    with db.session() as session:
+        assert dispatch(session, _in("sms", phone, "hello")).invitation_id == feedback_id
