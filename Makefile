@@ -49,6 +49,7 @@ bench: setup
 	$(PY) bench/webhook.py
 	$(PY) bench/schedule.py
 	$(PY) bench/report.py
+	$(PY) bench/safeguarding.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts
