@@ -47,6 +47,7 @@ Every rule and word list is module-level data so that a safeguarding lead can re
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -933,17 +934,21 @@ def _fuzzy_index() -> dict[str, tuple[str, ...]]:
     Risk words are ``FUZZY_WORDS`` and every word of five letters or more in the rules, so a
     child's typo in any rule word ("htting", "lokced", "nudse") is read as the word.
     """
-    targets = set(FUZZY_WORDS) | {w for w in _rule_words() if len(w) >= 5}
+    return deletion_index(set(FUZZY_WORDS) | {w for w in _rule_words() if len(w) >= 5})
+
+
+def deletion_index(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each word and each of its one-letter deletions -> the words (to find one within one edit fast)."""
     index: dict[str, set[str]] = {}
-    for word in targets:
+    for word in words:
         index.setdefault(word, set()).add(word)
         for i in range(len(word)):
             index.setdefault(word[:i] + word[i + 1:], set()).add(word)
-    return {key: tuple(sorted(words)) for key, words in index.items()}
+    return {key: tuple(sorted(found)) for key, found in index.items()}
 
 
-def _fuzzy(token: str) -> str | None:
-    index = _fuzzy_index()
+def nearest_within_one_edit(token: str, index: dict[str, tuple[str, ...]]) -> str | None:
+    """The word of ``index`` (a ``deletion_index``) one edit from ``token``, if any (English and Welsh)."""
     candidates = set(index.get(token, ()))
     for i in range(len(token)):
         candidates.update(index.get(token[:i] + token[i + 1:], ()))
@@ -951,6 +956,10 @@ def _fuzzy(token: str) -> str | None:
     found = sorted((abs(len(w) - len(token)), sorted(w) != sorted(token), w)
                    for w in candidates if _within_one_edit(token, w))
     return found[0][2] if found else None
+
+
+def _fuzzy(token: str) -> str | None:
+    return nearest_within_one_edit(token, _fuzzy_index())
 
 
 @lru_cache(maxsize=16384)

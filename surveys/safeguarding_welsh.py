@@ -206,12 +206,9 @@ def _rule_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _fuzzy_index() -> dict[str, tuple[str, ...]]:
     """Each Welsh rule word (all mutations) and its one-letter deletions -> the rule words."""
-    index: dict[str, set[str]] = {}
-    for word in _rule_words():
-        index.setdefault(word, set()).add(word)
-        for i in range(len(word)):
-            index.setdefault(word[:i] + word[i + 1:], set()).add(word)
-    return {key: tuple(sorted(words)) for key, words in index.items()}
+    from surveys.safeguarding import deletion_index
+
+    return deletion_index(_rule_words())
 
 
 @lru_cache(maxsize=16384)
@@ -219,19 +216,13 @@ def _word(token: str) -> str:
     token = SPELLINGS.get(token, token)
     if len(token) < 4 or not token.isalpha() or token in known_words() or token in _rule_words():
         return token
-    from surveys.safeguarding import _within_one_edit, english_words
     from surveys.safeguarding import _word as english_word
+    from surveys.safeguarding import english_words, nearest_within_one_edit
 
     # an English word, or a typo the English side already reads ("redas" -> "reads"), stays
     if token in english_words() or english_word(token) != token:
         return token
-    index = _fuzzy_index()
-    candidates = set(index.get(token, ()))
-    for i in range(len(token)):
-        candidates.update(index.get(token[:i] + token[i + 1:], ()))
-    found = sorted((abs(len(w) - len(token)), sorted(w) != sorted(token), w)
-                   for w in candidates if _within_one_edit(token, w))
-    return found[0][2] if found else token
+    return nearest_within_one_edit(token, _fuzzy_index()) or token
 
 
 def normalise(text: str) -> str:
