@@ -44,12 +44,16 @@ def check_password(staff: Staff | None, password: str) -> bool:
     is inactive or has no password is checked against a dummy hash, so the time a login
     takes does not tell which email addresses have accounts.
     """
-    usable = staff is not None and staff.active and bool(staff.password_hash)
+    return _verify(staff.password_hash if staff is not None and staff.active else None, password)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    """One argon2 verification against ``password_hash``, or against the dummy hash when there is none."""
     try:
-        matched = _hasher.verify(staff.password_hash if usable else _dummy_hash(), password)  # type: ignore[union-attr]
+        matched = _hasher.verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
-    return usable and matched
+    return bool(password_hash) and matched
 
 
 def needs_rehash(password_hash: str) -> bool:
@@ -154,7 +158,10 @@ def attempt_login(session: Session, email: str, password: str, *, max_failures: 
         session.commit()  # end the transaction before the slow check (on SQLite it holds the write lock)
         check_password(None, password)
         return LoginResult("wrong")
-    staff_id = staff.id
+    # Read before the commit: touching the expired object afterwards would start a new
+    # transaction, and on SQLite hold the writers' lock through argon2 (under load 40 at once
+    # then waited past the lock's timeout).
+    staff_id, usable_hash = staff.id, (staff.password_hash if staff.active else None)
     failures = session.execute(
         update(Staff)
         .where(Staff.id == staff_id, or_(Staff.locked_until.is_(None), Staff.locked_until <= now))
@@ -168,9 +175,10 @@ def attempt_login(session: Session, email: str, password: str, *, max_failures: 
         return LoginResult("locked", staff)
     if failures > max_failures:  # others got there first: lock, if the last of them has not yet
         _lock(session, staff_id, now + lock_for, now)
+        session.commit()
         check_password(None, password)
         return LoginResult("locked", staff, failures)
-    if check_password(staff, password):
+    if _verify(usable_hash, password):
         session.execute(update(Staff).where(Staff.id == staff_id)
                         .values(failed_logins=0, locked_until=None, last_login_at=now)
                         .execution_options(synchronize_session=False))
