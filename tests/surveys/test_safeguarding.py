@@ -13,7 +13,7 @@ from surveys.safeguarding import CATEGORIES, RULES, Screening, screen
 from surveys.safeguarding_welsh import RULES as WELSH_RULES
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-DEV_SET = Path("/work/shared/data/text_labels_dev.csv")
+DEV_SET = DATA / "text_labels_dev.csv"  # the project's labelled dev texts (sentiment, safeguarding)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -22,7 +22,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _dev_rows() -> list[dict[str, str]]:
-    return _rows(DEV_SET if DEV_SET.exists() else DATA / "text_labels_dev.csv")
+    return _rows(DEV_SET)
 
 
 EXAMPLES = _rows(DATA / "safeguarding_examples.csv")

@@ -11,13 +11,11 @@ from hypothesis import strategies as st
 
 from surveys.sentiment import Sentiment, sentiment
 
-DEV_SET = Path("/work/shared/data/text_labels_dev.csv")
-LOCAL_DEV_SET = Path(__file__).resolve().parents[1] / "data" / "text_labels_dev.csv"
+DEV_SET = Path(__file__).resolve().parents[1] / "data" / "text_labels_dev.csv"  # the project's labelled dev texts
 
 
 def _dev_rows() -> list[dict[str, str]]:
-    path = DEV_SET if DEV_SET.exists() else LOCAL_DEV_SET
-    with path.open(newline="", encoding="utf-8") as handle:
+    with DEV_SET.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
