@@ -27,7 +27,7 @@ from bot.base import InboundMessage as Inbound
 from bot.base import resolve_choice
 from bot.optout import OPEN_STATUSES, is_opted_out, opt_in_address, opt_out_address
 from bot.sender import leased_item
-from storage.alerts import notice_ids, raise_alert, raise_for_screening, screen_text
+from storage.alerts import notice_ids, raise_for_screening, screen_text
 from storage.lifecycle import set_status
 from storage.models import InboundMessage, Invitation, OptOut, utcnow
 from storage.outbox import enqueue_many, outbox_row
@@ -428,9 +428,10 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     )
     alerts = list(saved.alerts)
     if calling and not any(a.kind == "disclosure" for a in alerts):
-        alerts.append(raise_alert(session, invitation, question_key=old_state.current if old_state else None,
-                                  reason="asked for help", categories="feels_unsafe", excerpt=message.text, now=now,
-                                  channel=_alert_channel(message), inbound_message_id=inbound_id))
+        alerts.append(raise_for_screening(session, invitation, HELP_CALL,
+                                          question_key=old_state.current if old_state else None,
+                                          excerpt=message.text, now=now, channel=message.channel,
+                                          inbound_message_id=inbound_id))
     if turn.command != "stop":
         # Writing back is opening the form, as following the web link is.
         set_status(session, invitation, "opened", now=now, detail=f"replied on {message.channel}")
@@ -472,16 +473,13 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
 
 # A reading of nothing (no words, or a button's own value).
 _NOTHING = Screening(flagged=False)
+# "help me", "I need help": what a call for help raises, whatever the screen read in it.
+HELP_CALL = Screening(flagged=True, reasons=["asked for help"], categories=["feels_unsafe"], score=0.7)
 
 
 def _screen_language(invitation: Invitation | None) -> str | None:
     """The language to screen a sender's words in: their form's (None: unknown, read as English and Welsh)."""
     return (invitation.language or "en") if invitation is not None else None
-
-
-def _alert_channel(message: Inbound) -> str:
-    """The channel an alert names (a rehearsal's as "sim")."""
-    return message.channel
 
 
 def _senders_invitation(session: Session, message: Inbound) -> Invitation | None:
@@ -514,14 +512,13 @@ def _screen_stray(session: Session, result: Dispatched, message: Inbound, invita
     if not (message.text or "").strip():
         return []
     if engine.call_for_help(message.text) and not found.flagged:
-        found = Screening(flagged=True, reasons=["asked for help"], categories=["feels_unsafe"], score=0.7,
-                          not_screened=found.not_screened)
-    if not (found.flagged or found.not_screened):
+        found = replace(HELP_CALL, not_screened=found.not_screened)
+    if not found.needs_person:
         return []
     if invitation is None and message.channel == "sim":
         return []  # a rehearsal from nowhere: no child, no duty contact to page
     alert = raise_for_screening(session, invitation, found, question_key=None, excerpt=message.text, now=now,
-                                channel=_alert_channel(message), inbound_message_id=result.inbound_id,
+                                channel=message.channel, inbound_message_id=result.inbound_id,
                                 duty=duty and message.channel != "sim")
     if alert is None:
         return []

@@ -127,8 +127,7 @@ def raise_alert(session: Session, invitation: Invitation | None, *, question_key
     url = f"{base}/dashboard/alerts/{alert.id}"
     ways = notify_channels(notify if notify is not None else _setting(settings, "ALERT_NOTIFY"))
     if review is not None:
-        template = NOT_SCREENED_TEXT if kind == "not_screened" else ALERT_TEXT
-        body = template.format(review_ref=review.review_ref, role=invitation.role, url=url)
+        body = _review_notice(alert, review, invitation, url)
         subject = (f"Needs reading: review {review.review_ref}" if kind == "not_screened"
                    else f"Safeguarding alert: review {review.review_ref}")
         iro = session.get(Staff, review.iro_id) if review.iro_id else None
@@ -150,8 +149,7 @@ def _notify_duty(session: Session, alert: Alert, review: Any, invitation: Invita
     """Queue the duty safeguarding contact's notice (or every manager's, when none is set)."""
     channel = CHANNEL_NAMES.get(alert.channel or "", alert.channel or "message")
     if review is not None:
-        template = NOT_SCREENED_TEXT if alert.kind == "not_screened" else ALERT_TEXT
-        body = template.format(review_ref=review.review_ref, role=invitation.role if invitation else "", url=url)
+        body = _review_notice(alert, review, invitation, url)
         body += " (No form is open for this sender: sent to the duty safeguarding contact too.)"
         subject = f"Safeguarding alert (duty): review {review.review_ref}"
     else:
@@ -165,6 +163,12 @@ def _notify_duty(session: Session, alert: Alert, review: Any, invitation: Invita
     if phone and ("sms" in ways or not email):
         enqueue(session, channel="sms", to=phone, body=body, dedupe_key=f"alert:{alert.id}:duty-sms",
                 purpose="alert", now=now)
+
+
+def _review_notice(alert: Alert, review: Any, invitation: Invitation | None, url: str) -> str:
+    """The words of an alert's notice that names its review (never the child's words)."""
+    template = NOT_SCREENED_TEXT if alert.kind == "not_screened" else ALERT_TEXT
+    return template.format(review_ref=review.review_ref, role=invitation.role if invitation else "", url=url)
 
 
 def duty_contact(session: Session, settings: Any = None) -> tuple[list[str], str | None]:

@@ -321,8 +321,6 @@ def _screen_text(session: Session, invitation: Invitation, question_key: str | N
     found = screened.get(text) if screened else None
     if found is None:
         found = screen_text(text, invitation.language)
-    if not (found.flagged or found.not_screened):
-        return []
     alert = raise_for_screening(session, invitation, found, question_key=question_key, excerpt=text, now=now,
                                 channel=channel, inbound_message_id=inbound_message_id)
     return [alert] if alert is not None else []
