@@ -221,7 +221,7 @@ def staff_for_session(session: Session, token: object, *, idle: timedelta, max_a
     A session lasts ``idle`` after its last use (the use is written at most once a
     minute, so it may end up to a minute early) and never longer than ``max_age``.
     """
-    if not isinstance(token, str) or not token or len(token) > 200:
+    if not _plausible_token(token):
         return None
     now = now or utcnow()
     row = session.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
@@ -237,9 +237,14 @@ def staff_for_session(session: Session, token: object, *, idle: timedelta, max_a
     return staff
 
 
+def _plausible_token(token: object) -> bool:
+    """Whether a cookie's value could be a session token (a string of sensible length) worth looking up."""
+    return isinstance(token, str) and 0 < len(token) <= 200
+
+
 def end_session(session: Session, token: object) -> None:
     """Delete the session a cookie token names (logging out)."""
-    if isinstance(token, str) and token and len(token) <= 200:
+    if _plausible_token(token):
         session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token))
                         .execution_options(synchronize_session=False))
 
