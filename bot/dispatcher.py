@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, or_, select, update
@@ -29,7 +29,7 @@ from bot.optout import OPEN_STATUSES, is_opted_out, opt_in_address, opt_out_addr
 from bot.sender import leased_item
 from storage.alerts import notice_ids, raise_for_screening, screen_text
 from storage.lifecycle import set_status
-from storage.models import InboundMessage, Invitation, OptOut, utcnow
+from storage.models import InboundMessage, Invitation, OptOut, Review, utcnow
 from storage.outbox import enqueue_many, outbox_row
 from storage.responses import (
     StoredAnswer,
@@ -44,11 +44,14 @@ from storage.responses import (
 from storage.upsert import insert_ignore
 from surveys import engine
 from surveys.safeguarding import Screening
+from surveys.schedule import local_date
 
 __all__ = ["Dispatched", "Inbound", "OPEN_STATUSES", "Part", "dispatch", "find_invitation", "opt_out_address",
            "render_parts"]
 
 log = logging.getLogger(__name__)
+# The council's time zone when the caller does not pass its TIMEZONE setting (config's default).
+DEFAULT_TIMEZONE = "Europe/London"
 
 # Carrier keywords (Twilio's defaults). YES opts back in only when the number is opted out,
 # because "yes" is also an answer.
@@ -82,7 +85,7 @@ class Dispatched:
     alerts: int = 0
     complete: bool = False
     # answered | started | disclosure | help_call | opted_out | opted_in | help | privacy | unmatched | closed |
-    # edited | media | duplicate
+    # edited | media | not_yet (a feedback survey before its review) | duplicate
     outcome: str = ""
     # Replies inserted already claimed under ``lease`` (see ``dispatch``), for bot.sender.send_leased.
     lease: tuple[str, datetime] | None = None
@@ -128,9 +131,11 @@ def _open_invitation_by(column: Any, dialect: str, *, waiting: bool) -> Any:
     # made last) is in the consultation, not asked how a meeting that has not happened went.
     sent_if_feedback = or_(Invitation.phase != "feedback", Invitation.sent_at.is_not(None),
                            Invitation.status != "pending")
-    newest = (select(Invitation.id)
+    # ... and never before its review date (the council's calendar, ``:today``), whatever was sent.
+    after_review = or_(Invitation.phase != "feedback", Review.review_date <= bindparam("today"))
+    newest = (select(Invitation.id).join(Review, Review.id == Invitation.review_id)
               .where(column == bindparam("sender"), _one_of(Invitation.status, OPEN_STATUSES),
-                     _one_of(Invitation.channel, ("sms", "web", "telegram")), sent_if_feedback)
+                     _one_of(Invitation.channel, ("sms", "web", "telegram")), sent_if_feedback, after_review)
               .order_by(Invitation.sent_at.desc().nulls_last(), Invitation.id.desc()).limit(1).scalar_subquery())
     columns = (Invitation, opted_out.label("opted_out"),
                *((stored_answers_column(dialect).label("answers"),) if not waiting else ()))
@@ -159,12 +164,27 @@ def _open_by(session: Session, by: str, *, waiting: bool = False) -> Any:
     return statement
 
 
-def find_invitation(session: Session, message: Inbound) -> Invitation | None:
-    """The open invitation this message belongs to (deep-link token, chat or phone number)."""
-    return _find_invitation(session, message)[0]
+def find_invitation(session: Session, message: Inbound, *, today: date | None = None) -> Invitation | None:
+    """The open invitation this message belongs to (deep-link token, chat or phone number).
+
+    A feedback survey whose review date (``today``: the council's date, from the one clock
+    when not given) is still to come is not one: the child's consultation is.
+    """
+    return _find_invitation(session, message, today)[0]
 
 
-def _find_invitation(session: Session, message: Inbound
+def local_today(now: datetime | None = None, timezone: str | None = None) -> date:
+    """The council's calendar date now (``TIMEZONE``; Europe/London when not given)."""
+    return local_date(now or utcnow(), timezone or DEFAULT_TIMEZONE)
+
+
+def too_early(invitation: Invitation | None, today: date) -> bool:
+    """Whether ``invitation`` is a feedback survey whose review has not happened by ``today``."""
+    return invitation is not None and invitation.phase == "feedback" and invitation.review is not None \
+        and invitation.review.review_date > today
+
+
+def _find_invitation(session: Session, message: Inbound, today: date | None = None
                      ) -> tuple[Invitation | None, bool | None, list[StoredAnswer] | None]:
     """``find_invitation``; whether the sender opted out of their channel and the invitation's
     stored answers, when those were read with it (else None)."""
@@ -180,7 +200,7 @@ def _find_invitation(session: Session, message: Inbound
         by = "chat"
     else:
         by = "contact"
-    params = {"sender": message.sender, "channel": _reply_channel(message)}
+    params = {"sender": message.sender, "channel": _reply_channel(message), "today": today or local_today()}
     row = session.execute(_open_by(session, by), params).first()
     if row is not None:
         return row[0], bool(row[1]), stored_answers(row[2])
@@ -241,7 +261,8 @@ def _callback_text(form, respondent, current: str | None, callback: tuple[str, s
 
 
 def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
-             helpline_on_alert: bool = True, lease: tuple[str, datetime] | None = None) -> Dispatched:
+             helpline_on_alert: bool = True, lease: tuple[str, datetime] | None = None,
+             timezone: str | None = None) -> Dispatched:
     """Store, screen, route and answer one inbound message; the caller commits.
 
     Every text is screened first, whoever sent it and whatever it turns out to be (an
@@ -252,13 +273,17 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     With ``lease`` (token, until) the replies are inserted already claimed under it and
     listed in ``leased``, for a caller that sends them itself straight after the commit
     (the webhook: it saves the claiming round trip); otherwise they are queued for anyone.
+
+    ``timezone`` (the ``TIMEZONE`` setting) gives the council's date, which decides whether
+    a feedback survey has opened (on its review date, never before).
     """
     now = now or utcnow()
+    today = local_today(now, timezone)
     # Looked up (read only) before the message is stored, so that the stored row names its
     # invitation from the start and the usual answer needs no second write to it. A deep
     # link or an edit finds its invitation its own way below.
     early, opted_out, stored_answers_early = (None, None, None) if message.start_token or message.meta.get("edited") \
-        else _find_invitation(session, message)
+        else _find_invitation(session, message, today)
     stored = (early.id, "processed") if early is not None else (None, "received")
     inbound_id = insert_ignore(session, InboundMessage, {
         "channel": message.channel, "provider_id": message.provider_id[:64], "sender": message.sender,
@@ -274,7 +299,7 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     if message.meta.get("edited"):
         # The conversation does not move on an edit; safeguarding still reads the new words.
         result.outcome = "edited"
-        current = find_invitation(session, message)
+        current = find_invitation(session, message, today=today)
         invitation = current or _latest_invitation(session, message)
         found = screen_text(words, _screen_language(invitation))
         parts = _screen_stray(session, result, message, invitation, found, now, duty=current is None)
@@ -342,7 +367,12 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
         _finish(session, result, None, "processed", now)
         return result
 
-    invitation = early or find_invitation(session, message)
+    invitation = early or find_invitation(session, message, today=today)
+    if invitation is None and not message.start_token:
+        # Nothing open takes texts: a feedback survey waiting for its review answers for itself.
+        latest = latest or _latest_invitation(session, message)
+        if latest is not None and latest.status in OPEN_STATUSES and too_early(latest, today):
+            invitation = latest
     if invitation is None:
         reply = "unknown_link" if message.start_token else "unknown_sender"
         result.outcome = "unmatched"
@@ -377,6 +407,15 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
     if early is None and words.strip():
         # Found after the first look (a deep link, a chat that unblocked us): read in its language.
         found = screen_text(words, _screen_language(invitation))
+    if too_early(invitation, today):
+        # A deep link to a feedback survey before its review: it does not open yet (the
+        # rule the lookup applies to texts). The words are still read.
+        result.outcome = "not_yet"
+        parts = _screen_stray(session, result, message, invitation, found, now, duty=True)
+        _queue(session, result, message, parts or [Part(_reply_text("feedback_not_yet", invitation))], invitation,
+               direct=bool(parts))
+        _finish(session, result, invitation.id, "processed", now)
+        return result
 
     old_state = engine.ConversationState.from_dict(invitation.state) if invitation.state else None
     calling = engine.call_for_help(words) and message.callback is None
@@ -475,6 +514,20 @@ def dispatch(session: Session, message: Inbound, *, now: datetime | None = None,
 _NOTHING = Screening(flagged=False)
 # "help me", "I need help": what a call for help raises, whatever the screen read in it.
 HELP_CALL = Screening(flagged=True, reasons=["asked for help"], categories=["feels_unsafe"], score=0.7)
+
+
+def _reply_text(key: str, invitation: Invitation | None) -> str:
+    """A catalogue reply in the sender's language, with their review's date where it names one."""
+    language = (invitation.language if invitation is not None else None) or "en"
+    review_date = invitation.review.review_date if invitation is not None and invitation.review else None
+    return engine.text(key, language, review_date=_spoken_date(review_date, language) if review_date else "")
+
+
+def _spoken_date(day: date, language: str) -> str:
+    """A date as a text says it ("Friday 20 November"), names from the catalogue."""
+    days = engine.text("date_days", language).split(",")
+    months = engine.text("date_months", language).split(",")
+    return f"{days[day.weekday()].strip()} {day.day} {months[day.month - 1].strip()}"
 
 
 def _screen_language(invitation: Invitation | None) -> str | None:

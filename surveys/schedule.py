@@ -495,3 +495,21 @@ def messaged_directly(role: str, age: int | None) -> bool:
     if not isinstance(age, int) or isinstance(age, bool) or age < 0:
         raise ValueError(f"a {role}'s age must be a whole number of 0 or more, not {age!r}")
     return age >= DIRECT_MESSAGE_MIN_AGE
+
+
+def local_date(moment: datetime, timezone: str = "Europe/London") -> date:
+    """The council's calendar date at ``moment`` (an aware datetime) in ``timezone``."""
+    _require_aware(moment, "moment")
+    return moment.astimezone(_zone(timezone)).date()
+
+
+def feedback_open(phase: str, review_date: date | None, moment: datetime, timezone: str = "Europe/London") -> bool:
+    """Whether a form of ``phase`` may open and take answers at ``moment``.
+
+    A post-review feedback survey asks how the review went, so it opens on the review's
+    date (the council's calendar, not UTC: 00:30 in June is still the day before in UTC)
+    and never before; a consultation is not held back by this rule.
+    """
+    if phase != "feedback" or review_date is None:
+        return True
+    return local_date(moment, timezone) >= review_date

@@ -48,6 +48,7 @@ from web.database import get_session
 from web.respondent import (
     CHILD_ROLES,
     Field,
+    feedback_open_now,
     long_date,
     page_language,
     submitted_values,
@@ -209,6 +210,12 @@ def key_in(invitation_id: int):
     """Key in a returned paper form; answers count as received like any other channel."""
     session = get_session()
     invitation = _invitation(session, invitation_id, for_update=request.method == "POST")
+    if not feedback_open_now(invitation):
+        # A feedback form asks how the review went: answers dated before it are not taken.
+        raise Refused(409, "This feedback form is not open yet",
+                      f"Paper form number {invitation_id} asks how the review on "
+                      f"{long_date(invitation.review.review_date, 'en')} went, so its answers can be keyed in "
+                      "from that day on, not before.")
     form = form_of(invitation)
     respondent = respondent_for(invitation)
     printed = paper_questions(form, respondent)

@@ -28,11 +28,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.lifecycle import set_status
-from storage.models import Answer, Invitation
+from storage.models import Answer, Invitation, utcnow
 from storage.responses import answers_of, form_of, respondent_for, save_answers, screen_unsaved
 from storage.throttle import recent_misses, record_miss
 from surveys import engine
 from surveys.parsing import parse_answer
+from surveys.schedule import feedback_open
 from surveys.schema import FormDefinition, Question
 from web.alerts import send_notices_now
 from web.database import get_session
@@ -150,7 +151,18 @@ def load_invitation(session: Session, token: str, *, allow_completed: bool = Fal
         raise Refused("expired", 410, invitation)
     if invitation.status == "completed" and not allow_completed:
         raise Refused("already_sent", 410, invitation)
+    if not feedback_open_now(invitation):
+        # How did the review go? Not before it has happened: the form opens on its date.
+        raise Refused("not_yet", 403, invitation)
     return invitation
+
+
+def feedback_open_now(invitation: Invitation) -> bool:
+    """Whether the invitation's form may open now: a feedback survey on its review date, not before
+    (the council's calendar, ``TIMEZONE``, from the one clock)."""
+    review = invitation.review
+    return feedback_open(invitation.phase, review.review_date if review is not None else None, utcnow(),
+                         current_app.config["HYS"].TIMEZONE)
 
 
 # --- what has been answered -----------------------------------------------------------
@@ -351,8 +363,10 @@ def _refused(exc: Refused):
     form = form_of(invitation) if invitation is not None else None
     language = page_language(invitation, form) if invitation is not None and form is not None else "en"
     title = tr(form.title, language) if form is not None else None
+    review = invitation.review if invitation is not None else None
+    date = long_date(review.review_date, language) if review is not None else ""
     return render_template("respondent/refused.html", page=exc.page, lang=language,
-                           t=lambda key, **v: t(key, language, **v), title=title,
+                           t=lambda key, **v: t(key, language, **{"date": date, **v}), title=title,
                            invitation=invitation, adult=invitation is not None and not one_per_screen(invitation)), exc.status
 
 

@@ -13,9 +13,20 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select, update
 
 from bot.base import InboundMessage as Inbound
@@ -58,7 +69,7 @@ def _run(invitation: Invitation, *, text: str = "", callback: tuple[str, str] | 
     session = get_session()
     message = Inbound(channel="sim", provider_id=f"sim-{uuid.uuid4().hex}", sender=invitation.telegram_chat_id,
                       text=text, callback=callback, start_token=invitation.token if start else None)
-    dispatch(session, message)
+    dispatch(session, message, timezone=current_app.config["HYS"].TIMEZONE)
     session.flush()
     # A rehearsal never pages an IRO: cancel the alert notifications and close the alert.
     alert_ids = list(session.scalars(select(Alert.id).where(Alert.invitation_id == invitation.id,
@@ -118,6 +129,15 @@ def start():
     except ValueError:
         errors["age"] = "Enter an age from 0 to 25."
         age = 0
+    # The review's date (today unless given): a feedback survey rehearsed before it does
+    # what a real one does, and waits for the review.
+    review_date = local_today()
+    raw_date = request.form.get("review_date", "").strip()
+    if raw_date:
+        try:
+            review_date = date.fromisoformat(raw_date)
+        except ValueError:
+            errors["review_date"] = "Enter the review date as YYYY-MM-DD, or leave it empty for today."
     form = forms.get(form_id)
     # A form only runs as those it is written for would see it: say who, rather than
     # rehearse a conversation no one would have.
@@ -134,7 +154,7 @@ def start():
     session = get_session()
     ref = f"SIM-{secrets.token_hex(5).upper()}"
     review = Review(review_ref=ref, child_ref=ref, child_age=age, review_type=review_type,
-                    review_date=local_today(), iro_email=staff.email, iro_id=staff.id, simulated=True)
+                    review_date=review_date, iro_email=staff.email, iro_id=staff.id, simulated=True)
     session.add(review)
     session.flush()
     invitation = Invitation(review_id=review.id, import_key=secrets.token_hex(16), phase=form.phase,

@@ -111,7 +111,7 @@ def handle_inbound(message: InboundMessage, *, send_replies: bool = True) -> Any
     try:
         with db.session() as session:
             # The replies are inserted already claimed by this process, which sends them below.
-            result = dispatch(session, message, lease=new_lease())
+            result = dispatch(session, message, lease=new_lease(), timezone=config.TIMEZONE)
     except Exception as exc:  # noqa: BLE001 - keep the message even when the conversation fails
         # The type only: an exception's text may hold the respondent's words. The failed
         # transaction is rolled back whole (no savepoint: two round trips on every message).

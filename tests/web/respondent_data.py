@@ -12,11 +12,18 @@ from storage.models import Invitation, Review
 def make_invitation(db, form_id: str, role: str, *, age: int = 11, review_type: str = "CLA",  # noqa: ANN001
                     phase: str | None = None, status: str = "sent", channel: str = "web",
                     contact: str | None = None, language: str = "en",
-                    review_date: date = date(2026, 12, 8)) -> tuple[int, str]:
-    """Store a review and an invitation to ``form_id``; returns (invitation id, token)."""
+                    review_date: date | None = None) -> tuple[int, str]:
+    """Store a review and an invitation to ``form_id``; returns (invitation id, token).
+
+    The review is on Tuesday 8 December 2026, or for a feedback survey (which opens only
+    on its review date) two weeks ago, unless ``review_date`` says otherwise.
+    """
     from surveys.forms import get_form
+    from tests.bot._helpers import past_review_date
 
     form = get_form(form_id)
+    if review_date is None:
+        review_date = past_review_date() if (phase or form.phase) == "feedback" else date(2026, 12, 8)
     token = secrets.token_urlsafe(24)
     with db.session() as session:
         ref = f"R-{secrets.token_hex(4)}"

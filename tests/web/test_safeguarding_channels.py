@@ -20,7 +20,7 @@ from bot.sender import deliver_due
 from storage.models import Alert, Invitation, OutboxMessage, Review, utcnow
 from storage.staff import add_staff
 from surveys import engine
-from tests.bot._helpers import make_invitation
+from tests.bot._helpers import make_invitation, past_review_date
 from tests.conftest import csrf_token_from
 from tests.fakes.fixtures import random_chat_id
 from tests.fakes.telegram_fake import message_update, start_update
@@ -120,11 +120,13 @@ def _invite_all(db, items: list[Sent]) -> int:  # noqa: ANN001
         iro = add_staff(session, IRO_EMAIL, "iro", "iro-e2e-password", phone=IRO_PHONE)
         for number, item in enumerate(items):
             ref = f"R-E2E-{number:04d}"
+            web = item.channel == "web"
+            # The texts answer a feedback survey, open once its review has happened.
             review = Review(review_ref=ref, child_ref=f"C-E2E-{number:04d}", child_age=13, review_type="CLA",
-                            review_date=date(2026, 12, 8), iro_email=IRO_EMAIL, iro_id=iro.id)
+                            review_date=date(2026, 12, 8) if web else past_review_date(), iro_email=IRO_EMAIL,
+                            iro_id=iro.id)
             session.add(review)
             session.flush()
-            web = item.channel == "web"
             telegram = item.channel == "telegram"
             item.address = (str(random_chat_id()) if telegram else "" if web else f"+4474005{number:05d}")
             item.token = secrets.token_urlsafe(24)
