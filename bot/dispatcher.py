@@ -44,14 +44,12 @@ from storage.responses import (
 from storage.upsert import insert_ignore
 from surveys import engine
 from surveys.safeguarding import Screening
-from surveys.schedule import local_date
+from surveys.schedule import DEFAULT_TIMEZONE, feedback_open_on, local_date
 
 __all__ = ["Dispatched", "Inbound", "OPEN_STATUSES", "Part", "dispatch", "find_invitation", "opt_out_address",
            "render_parts"]
 
 log = logging.getLogger(__name__)
-# The council's time zone when the caller does not pass its TIMEZONE setting (config's default).
-DEFAULT_TIMEZONE = "Europe/London"
 
 # Carrier keywords (Twilio's defaults). YES opts back in only when the number is opted out,
 # because "yes" is also an answer.
@@ -180,8 +178,9 @@ def local_today(now: datetime | None = None, timezone: str | None = None) -> dat
 
 def too_early(invitation: Invitation | None, today: date) -> bool:
     """Whether ``invitation`` is a feedback survey whose review has not happened by ``today``."""
+    # The phase is asked first so that a consultation never loads its review here.
     return invitation is not None and invitation.phase == "feedback" and invitation.review is not None \
-        and invitation.review.review_date > today
+        and not feedback_open_on(invitation.phase, invitation.review.review_date, today)
 
 
 def _find_invitation(session: Session, message: Inbound, today: date | None = None
@@ -520,14 +519,8 @@ def _reply_text(key: str, invitation: Invitation | None) -> str:
     """A catalogue reply in the sender's language, with their review's date where it names one."""
     language = (invitation.language if invitation is not None else None) or "en"
     review_date = invitation.review.review_date if invitation is not None and invitation.review else None
-    return engine.text(key, language, review_date=_spoken_date(review_date, language) if review_date else "")
-
-
-def _spoken_date(day: date, language: str) -> str:
-    """A date as a text says it ("Friday 20 November"), names from the catalogue."""
-    days = engine.text("date_days", language).split(",")
-    months = engine.text("date_months", language).split(",")
-    return f"{days[day.weekday()].strip()} {day.day} {months[day.month - 1].strip()}"
+    spoken = engine.written_date(review_date, language, year=False) if review_date else ""
+    return engine.text(key, language, review_date=spoken)
 
 
 def _screen_language(invitation: Invitation | None) -> str | None:

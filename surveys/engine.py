@@ -17,6 +17,7 @@ import copy
 import math
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from surveys import catalogue
@@ -194,6 +195,15 @@ def call_for_help(text: str | None) -> bool:
 def text(key: str, language: str = "en", **values: object) -> str:
     """A catalogue text in a language (falling back to English); ``KeyError`` if unknown."""
     return catalogue.text(key, language, **values)
+
+
+def written_date(day: date, language: str = "en", *, year: bool = True) -> str:
+    """A date as people write it ("Tuesday 8 December 2026"; without the year "Tuesday 8
+    December"), the day and month names from the catalogue."""
+    days = text("date_days", language).split(",")
+    months = text("date_months", language).split(",")
+    words = f"{days[day.weekday()].strip()} {day.day} {months[day.month - 1].strip()}"
+    return f"{words} {day.year}" if year else words
 
 
 def _pick(texts: Texts | None, language: str) -> str | None:

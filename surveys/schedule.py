@@ -35,6 +35,8 @@ StepName = Literal[
 HolidayRegion = Literal["ENG", "WLS"]
 
 HOLIDAY_REGIONS: tuple[str, ...] = ("ENG", "WLS")
+# The council's time zone when none is configured (config's TIMEZONE default).
+DEFAULT_TIMEZONE = "Europe/London"
 PHASES: tuple[str, ...] = ("consultation", "feedback")
 
 # Children younger than this are not messaged themselves: their carer's link is used.
@@ -57,7 +59,7 @@ class ScheduleRules:
     feedback_close_days_after: int = 28  # counted from the feedback invite
     send_window: tuple[time, time] = (time(8, 0), time(20, 0))
     no_sunday: bool = True
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     holiday_region: HolidayRegion = "ENG"
     consultation_send_time: time = time(9, 0)
     feedback_send_time: time = time(10, 0)
@@ -497,19 +499,22 @@ def messaged_directly(role: str, age: int | None) -> bool:
     return age >= DIRECT_MESSAGE_MIN_AGE
 
 
-def local_date(moment: datetime, timezone: str = "Europe/London") -> date:
+def local_date(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> date:
     """The council's calendar date at ``moment`` (an aware datetime) in ``timezone``."""
     _require_aware(moment, "moment")
     return moment.astimezone(_zone(timezone)).date()
 
 
-def feedback_open(phase: str, review_date: date | None, moment: datetime, timezone: str = "Europe/London") -> bool:
-    """Whether a form of ``phase`` may open and take answers at ``moment``.
+def feedback_open_on(phase: str, review_date: date | None, today: date) -> bool:
+    """Whether a form of ``phase`` may open and take answers on the council's date ``today``.
 
     A post-review feedback survey asks how the review went, so it opens on the review's
-    date (the council's calendar, not UTC: 00:30 in June is still the day before in UTC)
-    and never before; a consultation is not held back by this rule.
+    date and never before; a consultation is not held back by this rule.
     """
-    if phase != "feedback" or review_date is None:
-        return True
-    return local_date(moment, timezone) >= review_date
+    return phase != "feedback" or review_date is None or today >= review_date
+
+
+def feedback_open(phase: str, review_date: date | None, moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> bool:
+    """``feedback_open_on`` at ``moment``: the date is the council's (``timezone``), not UTC's
+    (00:30 in June is still the day before in UTC)."""
+    return feedback_open_on(phase, review_date, local_date(moment, timezone))

@@ -35,6 +35,7 @@ from storage.reviews import counted_reviews
 from storage.staff import StaffError, add_staff, set_password, set_staff_active
 from surveys.redaction import redact
 from surveys.report import reporting_year
+from surveys.schedule import local_date
 from web.auth import current_session_token, current_staff, login_required
 from web.database import get_session
 
@@ -99,9 +100,7 @@ def review_in_scope(staff: Staff, review_id: int) -> Review:
 
 def local_today() -> date:
     """Today's date in the service's time zone."""
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo(current_app.config["HYS"].TIMEZONE)).date()
+    return local_date(utcnow(), current_app.config["HYS"].TIMEZONE)
 
 
 # ---------------------------------------------------------------- overview

@@ -88,9 +88,7 @@ def page_language(invitation: Invitation, form: FormDefinition) -> str:
 
 def long_date(day: date, language: str) -> str:
     """A date as people write it ("Tuesday 8 December 2026"), names from the catalogue."""
-    days = t("date_days", language).split(",")
-    months = t("date_months", language).split(",")
-    return f"{days[day.weekday()].strip()} {day.day} {months[day.month - 1].strip()} {day.year}"
+    return engine.written_date(day, language)
 
 
 def one_per_screen(invitation: Invitation) -> bool:
